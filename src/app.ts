@@ -1,0 +1,84 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import { createStore, type Store } from './store/store.js';
+import { createBus, type Bus } from './bus/index.js';
+import { ChangeFeed } from './live/change-feed.js';
+import { registerHttp } from './http/index.js';
+import { customerRoutes } from './resources/customers/routes.js';
+import { orderRoutes } from './resources/orders/routes.js';
+import { metaRoutes } from './http/meta-routes.js';
+import { pageRoutes } from './pages/routes.js';
+import { attachChat, type ChatService } from './chat/index.js';
+import { createLoggerOptions } from './logger.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  feed: ChangeFeed;
+  chat: ChatService;
+  /** False once shutdown began: /readyz turns 503 so the load balancer stops sending traffic. */
+  accepting: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export type App = FastifyInstance;
+
+/**
+ * Builds everything — store, bus, HTTP routes, WebSocket chat — and listens on nothing
+ * (STYLE.md item 9). The entry point (src/server.ts) listens and shuts down; tests call
+ * `app.inject()` or `app.listen({ port: 0 })`.
+ */
+export async function buildApp(config: Config): Promise<App> {
+  const store = await createStore(config);
+  let bus: Bus;
+  try {
+    bus = await createBus(config);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const app = Fastify({
+    logger: createLoggerOptions(config),
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    // Our own onResponse hook writes the one line per request (src/http/index.ts).
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    exposeHeadRoutes: true,
+    ...(config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  const feed = new ChangeFeed(bus, (err) => app.log.error({ err }, 'change event could not be published'));
+  const services: Services = { config, store, bus, feed, chat: undefined as unknown as ChatService, accepting: true };
+  app.decorate('services', services);
+
+  await registerHttp(app, config);
+  await app.register(metaRoutes);
+  await app.register(customerRoutes);
+  await app.register(orderRoutes);
+  await app.register(pageRoutes);
+  services.chat = attachChat(app, { config, bus, store, logger: app.log });
+
+  app.addHook('preClose', async () => {
+    services.accepting = false;
+    await services.chat.close();
+  });
+  app.addHook('onClose', async () => {
+    await feed.flush();
+    await bus.close();
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
+
+export interface StoredChatMessage {
+  room: string;
+  seq: number;
+  payload: string;
+}
+
+/** Chat history of each room, so a client that joins gets the last messages even after a restart. */
+export class ChatStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(message: StoredChatMessage): Promise<void> {
+    await this.db
+      .insertInto('chat_messages')
+      .values({ room: message.room, seq: message.seq, payload: message.payload, created_at: new Date().toISOString() })
+      .execute();
+  }
+
+  /** The last `limit` messages of `room`, oldest first. */
+  async recent(room: string, limit: number): Promise<StoredChatMessage[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db
+      .selectFrom('chat_messages')
+      .select(['room', 'seq', 'payload'])
+      .where('room', '=', room)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse();
+  }
+
+  /** Messages of `room` after `seq`, oldest first (resume when the bus log no longer has them). */
+  async after(room: string, seq: number, limit: number): Promise<StoredChatMessage[]> {
+    return this.db
+      .selectFrom('chat_messages')
+      .select(['room', 'seq', 'payload'])
+      .where('room', '=', room)
+      .where('seq', '>', seq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+}

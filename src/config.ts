@@ -1,0 +1,173 @@
+/**
+ * Configuration is parsed once, at boot, into a typed object (STYLE.md item 8).
+ * Every variable can come from the environment or from the same-named CLI flag
+ * (`PORT` ↔ `--port`); a flag wins over the environment. A bad value throws a
+ * ConfigError whose message is the one line the entry point prints.
+ */
+import { hostname } from 'node:os';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  apiToken: string | undefined;
+  readTokenRequired: boolean;
+  allowedOrigins: string[] | undefined;
+  logLevel: LogLevel;
+  bodyLimit: number;
+  chatHistory: number;
+  wsMaxFrame: number;
+  wsRateLimit: number;
+  wsHeartbeatMs: number;
+  wsSendBufferMax: number;
+  sseKeepAliveMs: number;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  shutdownTimeoutMs: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  instanceId: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface Option<K extends keyof Config> {
+  key: K;
+  env: string;
+  description: string;
+  /** Shown by --help and the README; undefined means "unset". */
+  fallback: string | undefined;
+  parse: (raw: string, env: string) => Config[K];
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(min: number, max: number) {
+  return (raw: string, env: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${env} must be an integer, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function text(raw: string): string {
+  return raw;
+}
+
+function optionalText(raw: string): string | undefined {
+  return raw === '' ? undefined : raw;
+}
+
+function boolean(raw: string, env: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new ConfigError(`${env} must be true or false, got "${raw}"`);
+}
+
+function databaseUrl(raw: string, env: string): string {
+  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
+  if (/^postgres(ql)?:\/\/./.test(raw)) return raw;
+  throw new ConfigError(`${env} must be sqlite:<path>, sqlite::memory: or postgres://…, got "${raw}"`);
+}
+
+function redisUrl(raw: string, env: string): string | undefined {
+  if (raw === '') return undefined;
+  if (/^rediss?:\/\/./.test(raw)) return raw;
+  throw new ConfigError(`${env} must be redis://… or rediss://…, got "${raw}"`);
+}
+
+function origins(raw: string, env: string): string[] | undefined {
+  if (raw.trim() === '') return undefined;
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of list) {
+    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) {
+      throw new ConfigError(`${env} must be a comma-separated list of origins like https://shop.example, got "${o}"`);
+    }
+  }
+  return list.includes('*') ? undefined : list;
+}
+
+function logLevel(raw: string, env: string): LogLevel {
+  const v = raw.trim().toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(v)) throw new ConfigError(`${env} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return v;
+}
+
+function host(raw: string, env: string): string {
+  if (raw.trim() === '' || /\s/.test(raw)) throw new ConfigError(`${env} must be a host name or address, got "${raw}"`);
+  return raw.trim();
+}
+
+// The table is the single description of every variable: parsing, --help and the README's table.
+export const OPTIONS: { [K in keyof Config]: Option<K> } = {
+  port: { key: 'port', env: 'PORT', fallback: '3000', parse: integer(0, 65535), description: 'TCP port for HTTP and WebSocket (0 picks a free one)' },
+  host: { key: 'host', env: 'HOST', fallback: '127.0.0.1', parse: host, description: 'Address to listen on (0.0.0.0 for every interface)' },
+  databaseUrl: { key: 'databaseUrl', env: 'DATABASE_URL', fallback: 'sqlite:./data/boutique.db', parse: databaseUrl, description: 'sqlite:<path>, sqlite::memory: or postgres://user@host/db' },
+  redisUrl: { key: 'redisUrl', env: 'REDIS_URL', fallback: undefined, parse: redisUrl, description: 'redis://host:port to share chat and events between instances; unset: in-process bus' },
+  apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: optionalText, description: 'When set, writes need Authorization: Bearer <token>' },
+  readTokenRequired: { key: 'readTokenRequired', env: 'BOUTIQUE_READ_TOKEN_REQUIRED', fallback: 'false', parse: boolean, description: 'When true (and a token is set), reads need the token too' },
+  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes and CORS; unset: any' },
+  logLevel: { key: 'logLevel', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, description: LOG_LEVELS.join(', ') },
+  bodyLimit: { key: 'bodyLimit', env: 'BODY_LIMIT', fallback: '1048576', parse: integer(1024, 100 * 1024 * 1024), description: 'Largest request body in bytes (413 above it)' },
+  chatHistory: { key: 'chatHistory', env: 'CHAT_HISTORY', fallback: '50', parse: integer(0, 10_000), description: 'Messages of a room sent to a client when it joins' },
+  wsMaxFrame: { key: 'wsMaxFrame', env: 'WS_MAX_FRAME', fallback: '65536', parse: integer(128, 16 * 1024 * 1024), description: 'Largest WebSocket message in bytes (close 1009 above it)' },
+  wsRateLimit: { key: 'wsRateLimit', env: 'WS_RATE_LIMIT', fallback: '20', parse: integer(1, 100_000), description: 'Messages per second one socket may send (burst of twice that); close 1008 when flooded' },
+  wsHeartbeatMs: { key: 'wsHeartbeatMs', env: 'WS_HEARTBEAT_MS', fallback: '30000', parse: integer(100, 3_600_000), description: 'Ping interval; a peer silent for two intervals is dropped' },
+  wsSendBufferMax: { key: 'wsSendBufferMax', env: 'WS_SEND_BUFFER_MAX', fallback: '1048576', parse: integer(1024, 1024 * 1024 * 1024), description: 'Bytes queued for one socket before it is cut off as a slow reader' },
+  sseKeepAliveMs: { key: 'sseKeepAliveMs', env: 'SSE_KEEPALIVE_MS', fallback: '15000', parse: integer(100, 3_600_000), description: 'Interval of keep-alive comments on /events' },
+  rateLimitMax: { key: 'rateLimitMax', env: 'RATE_LIMIT_MAX', fallback: '0', parse: integer(0, 10_000_000), description: 'HTTP requests per client per window (0: no limit); 429 with Retry-After above it' },
+  rateLimitWindowMs: { key: 'rateLimitWindowMs', env: 'RATE_LIMIT_WINDOW_MS', fallback: '60000', parse: integer(1, 86_400_000), description: 'Window of the HTTP rate limit in milliseconds' },
+  shutdownTimeoutMs: { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', fallback: '10000', parse: integer(0, 600_000), description: 'How long SIGTERM waits for in-flight work before exiting' },
+  tlsCert: { key: 'tlsCert', env: 'TLS_CERT', fallback: undefined, parse: optionalText, description: 'Path to a PEM certificate: serve https:// and wss:// (needs TLS_KEY)' },
+  tlsKey: { key: 'tlsKey', env: 'TLS_KEY', fallback: undefined, parse: optionalText, description: 'Path to the PEM private key of TLS_CERT' },
+  instanceId: { key: 'instanceId', env: 'INSTANCE_ID', fallback: undefined, parse: text, description: 'Name of this instance in logs and presence; default: host name and pid' },
+};
+
+export function flagName(env: string): string {
+  return '--' + env.toLowerCase().replace(/^boutique_/, '').replace(/_/g, '-');
+}
+
+/** Parses `--flag value` and `--flag=value` pairs into env-style overrides. Unknown flags are an error. */
+export function flagsToEnv(argv: readonly string[]): Record<string, string> {
+  const byFlag = new Map(Object.values(OPTIONS).map((o) => [flagName(o.env), o.env] as const));
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const env = byFlag.get(flag);
+    if (!env) throw new ConfigError(`unknown option ${flag} (see --help)`);
+    let value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new ConfigError(`${flag} needs a value`);
+    out[env] = value;
+  }
+  return out;
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const option of Object.values(OPTIONS) as Option<keyof Config>[]) {
+    const raw = env[option.env] ?? option.fallback;
+    out[option.key] = raw === undefined ? undefined : option.parse(raw, option.env);
+  }
+  const config = { ...(out as unknown as Config), ...overrides };
+  if (config.instanceId === undefined || config.instanceId === '') config.instanceId = `${hostname()}-${process.pid}`;
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError(`TLS_CERT and TLS_KEY must be set together`);
+  }
+  return config;
+}
+
+
+/** A configuration for tests: in-memory SQLite, silent logs, port 0. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent', PORT: '0' }, overrides);
+}

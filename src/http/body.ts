@@ -1,0 +1,31 @@
+import type { FastifyRequest } from 'fastify';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * preValidation hook for write routes. Accepts the seed's wrapped body (`{"customer": {…}}`)
+ * as well as the bare one, and turns an HTML form (urlencoded: every value a string) into the
+ * JSON shape the schema validates.
+ */
+export function readBody(wrapper: string, fromForm: (form: Record<string, unknown>) => Record<string, unknown>) {
+  return async (request: FastifyRequest): Promise<void> => {
+    let body = request.body;
+    if (isObject(body)) {
+      const keys = Object.keys(body);
+      if (keys.length === 1 && keys[0] === wrapper && isObject(body[wrapper])) body = body[wrapper];
+      if ((request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') && isObject(body)) body = fromForm(body);
+    }
+    request.body = body;
+  };
+}
+
+/** Drops empty form fields: an empty input means "not given", so PATCH leaves the field alone. */
+export function formFields(form: Record<string, unknown>, keep: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(form)) {
+    const v = form[key];
+    if (typeof v === 'string' && v.trim() === '' && keep.includes(key)) continue;
+    out[key] = typeof v === 'string' ? v.trim() : v;
+  }
+  return out;
+}

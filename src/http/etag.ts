@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { BoutiqueError } from '../errors.js';
+
+/** A short, strong validator for a list body: the same bytes give the same tag. */
+export function hashVersion(body: string): string {
+  return createHash('sha1').update(body).digest('base64url').slice(0, 22);
+}
+
+function tags(header: string): string[] {
+  return header.split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return tags(header).some((t) => t.replace(/^W\//, '') === opaque);
+}
+
+/**
+ * If-Match (RFC 9110 §13.1.1) with the strong comparison, against the resource's current
+ * version: a tag taken from any representation (JSON, HTML, text, CSV) of that version matches.
+ * Throws 412 when the client's copy is stale.
+ */
+export function assertIfMatch(header: string | undefined, version: string): void {
+  if (header === undefined) return;
+  if (header.trim() === '*') return;
+  const ok = tags(header).some((t) => !t.startsWith('W/') && /^"(.*)[jhtc]"$/.test(t) && t.slice(1, -2) === version);
+  if (!ok) {
+    throw new BoutiqueError('PRECONDITION_FAILED', 'If-Match does not match the current ETag; fetch the resource again and retry.');
+  }
+}

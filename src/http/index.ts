@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Config } from '../config.js';
+import { BoutiqueError } from '../errors.js';
+import { registerErrorHandler } from './error-handler.js';
+import { registerAuth } from './auth.js';
+import { collectRoutes } from './openapi.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    openapi: () => Record<string, unknown>;
+  }
+}
+import { LIST_TYPES, RESOURCE_TYPES, negotiate } from './negotiate.js';
+
+/**
+ * Two validators: bodies are checked as sent (a number where a string belongs is a 422, not
+ * silently converted), query strings and path parameters are text and get coerced.
+ */
+function createValidators() {
+  const body = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
+  const query = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
+  addFormats.default(body, ['email', 'date-time']);
+  addFormats.default(query, ['email', 'date-time']);
+  return { body, query };
+}
+
+export async function registerHttp(app: FastifyInstance, config: Config): Promise<void> {
+  app.decorate('openapi', collectRoutes(app));
+  const validators = createValidators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.query).compile(schema));
+
+  // RFC 7396 merge patches are JSON; HTML forms post urlencoded bodies (turned into JSON-shaped objects by each resource).
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  await app.register(formbody);
+
+  registerAuth(app, config);
+  app.decorateRequest('media', 'application/json');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    const mode = request.routeOptions.config.negotiate;
+    if (mode === undefined) return;
+    reply.header('vary', 'Accept');
+    const chosen = negotiate(request.headers.accept, mode === 'list' ? LIST_TYPES : RESOURCE_TYPES);
+    if (chosen === null) {
+      throw new BoutiqueError('NOT_ACCEPTABLE', `Cannot serve ${request.headers.accept}; this resource is available as ${(mode === 'list' ? LIST_TYPES : RESOURCE_TYPES).join(', ')}.`);
+    }
+    request.media = chosen;
+  });
+
+  // One line per request at info: method, path, status and time; no headers, no bodies.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandler(app);
+}

@@ -1,0 +1,69 @@
+import { Type, type TSchema } from 'typebox';
+import type { FastifyReply } from 'fastify';
+
+export const MAX_PER_PAGE = 100;
+export const DEFAULT_PER_PAGE = 20;
+
+export interface SortKey<F extends string = string> {
+  field: F;
+  descending: boolean;
+}
+
+export interface ListParams<F extends string = string, Filters = Record<string, unknown>> {
+  page: number;
+  perPage: number;
+  sort: SortKey<F>[];
+  q: string | undefined;
+  filters: Filters;
+}
+
+/**
+ * The query-string schema of a list: paging, `q`, `sort` (its pattern names the sortable
+ * fields, so an unknown field is a 400 like any bad parameter) and the resource's filters.
+ * Unknown parameters are rejected rather than ignored.
+ */
+export function listQuerySchema<F extends Record<string, TSchema>>(sortable: readonly string[], filters: F) {
+  const field = `(${sortable.join('|')})`;
+  return Type.Object(
+    {
+      page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Page number, from 1' })),
+      per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PER_PAGE, description: `Items per page (default ${DEFAULT_PER_PAGE}, max ${MAX_PER_PAGE})` })),
+      q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text search' })),
+      sort: Type.Optional(
+        Type.String({
+          pattern: `^-?${field}(,-?${field})*$`,
+          description: `Comma-separated fields, "-" for descending. Sortable: ${sortable.join(', ')}`,
+        }),
+      ),
+      ...filters,
+    },
+    { additionalProperties: false },
+  );
+}
+
+export function parseSort<F extends string>(sort: string | undefined, fallback: SortKey<F>[]): SortKey<F>[] {
+  if (!sort) return fallback;
+  return sort.split(',').map((part) => (part.startsWith('-') ? { field: part.slice(1) as F, descending: true } : { field: part as F, descending: false }));
+}
+
+export function pageParams(query: { page?: number; per_page?: number }): { page: number; perPage: number } {
+  return { page: query.page ?? 1, perPage: query.per_page ?? DEFAULT_PER_PAGE };
+}
+
+/** `Link` (RFC 8288) with first/prev/next/last, and `X-Total-Count`, as json-server and GitHub do. */
+export function setPaging(reply: FastifyReply, url: string, page: number, perPage: number, total: number): void {
+  const last = Math.max(1, Math.ceil(total / perPage));
+  const [path, search = ''] = url.split('?', 2) as [string, string?];
+  const params = new URLSearchParams(search);
+  const link = (p: number, rel: string) => {
+    params.set('page', String(p));
+    params.set('per_page', String(perPage));
+    return `<${path}?${params.toString()}>; rel="${rel}"`;
+  };
+  const links = [link(1, 'first')];
+  if (page > 1) links.push(link(Math.min(page - 1, last), 'prev'));
+  if (page < last) links.push(link(page + 1, 'next'));
+  links.push(link(last, 'last'));
+  reply.header('link', links.join(', '));
+  reply.header('x-total-count', String(total));
+}

@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { BoutiqueError } from '../errors.js';
+import { indexPage } from './index-page.js';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+/**
+ * The pages and their assets are a handful of small files: read once at boot and served from
+ * memory with an ETag, instead of a disk read per request.
+ */
+function loadAssets(): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  if (!existsSync(PUBLIC_DIR)) return assets;
+  for (const name of readdirSync(PUBLIC_DIR)) {
+    const type = TYPES[extname(name)];
+    if (!type) continue;
+    const body = readFileSync(join(PUBLIC_DIR, name));
+    assets.set(name, { body, type, etag: '"' + createHash('sha1').update(body).digest('base64url').slice(0, 16) + '"' });
+  }
+  return assets;
+}
+
+/** CSP for the pages: only this origin's scripts, styles and sockets (issue 7). */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export const pageRoutes: FastifyPluginAsync = async (app) => {
+  const assets = loadAssets();
+
+  const serve = (name: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const asset = assets.get(name);
+    if (!asset) throw new BoutiqueError('NOT_FOUND', `Nothing is at ${request.url}.`);
+    reply.header('etag', asset.etag).header('cache-control', 'no-cache');
+    if (asset.type.startsWith('text/html')) reply.header('content-security-policy', CSP);
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.type).send(asset.body);
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/' || request.url.startsWith('/customers') || request.url.startsWith('/orders') || request.url.startsWith('/problems')) {
+      reply.header('content-security-policy', CSP);
+    }
+  });
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(indexPage()));
+  app.get('/chat', { schema: { hide: true } }, serve('chat.html'));
+  app.get('/dashboard', { schema: { hide: true } }, serve('dashboard.html'));
+  app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (request, reply) => serve(request.params.file)(request, reply));
+};

@@ -1,0 +1,173 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database, OrdersTable } from '../../store/database.js';
+import type { Dialect } from '../../store/store.js';
+import { asUnavailable } from '../../store/errors.js';
+import { validationFailed } from '../../errors.js';
+import type { ListParams } from '../../http/list-query.js';
+import { likePattern } from '../customers/store.js';
+import { TRANSITIONS, type OrderItem, type OrderSortField, type OrderStatus } from './schema.js';
+
+export type OrderRow = Selectable<OrdersTable>;
+export interface OrderRecord extends OrderRow {
+  items: OrderItem[];
+}
+
+export interface OrderFilters {
+  customerId?: number | undefined;
+  status?: OrderStatus | undefined;
+}
+
+export interface OrderChanges {
+  items?: OrderItem[] | undefined;
+  status?: OrderStatus | undefined;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const COLUMN: Record<OrderSortField, 'id' | 'total' | 'status' | 'created_at' | 'updated_at'> = {
+  id: 'id',
+  total: 'total',
+  status: 'status',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+export const totalOf = (items: readonly OrderItem[]): number => items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+
+/** Attaches items to orders with one query for the whole page. */
+export async function withItems(db: Db, orders: OrderRow[]): Promise<OrderRecord[]> {
+  if (orders.length === 0) return [];
+  const rows = await db
+    .selectFrom('order_items')
+    .select(['order_id', 'sku', 'quantity', 'unit_price'])
+    .where('order_id', 'in', orders.map((o) => o.id))
+    .orderBy('order_id')
+    .orderBy('position')
+    .execute();
+  const byOrder = new Map<number, OrderItem[]>();
+  for (const r of rows) {
+    let list = byOrder.get(r.order_id);
+    if (!list) byOrder.set(r.order_id, (list = []));
+    list.push({ sku: r.sku, quantity: r.quantity, unitPrice: Number(r.unit_price) });
+  }
+  return orders.map((o) => ({ ...o, total: Number(o.total), items: byOrder.get(o.id) ?? [] }));
+}
+
+/** The orders of a customer, with items; used when a customer's deletion takes its orders along. */
+export async function ordersOfCustomer(db: Db, customerId: number): Promise<OrderRecord[]> {
+  const orders = await db.selectFrom('orders').selectAll().where('customer_id', '=', customerId).orderBy('id').execute();
+  return withItems(db, orders);
+}
+
+async function insertItems(db: Db, orderId: number, items: readonly OrderItem[]): Promise<void> {
+  await db
+    .insertInto('order_items')
+    .values(items.map((item, position) => ({ order_id: orderId, position, sku: item.sku, quantity: item.quantity, unit_price: item.unitPrice })))
+    .execute();
+}
+
+/** Orders' SQL: an order and its items are always written in one transaction. */
+export class OrderStore {
+  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect) {}
+
+  async get(customerId: number, orderId: number): Promise<OrderRecord | undefined> {
+    return guard(async () => {
+      const order = await this.db.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId).executeTakeFirst();
+      return order ? (await withItems(this.db, [order]))[0] : undefined;
+    });
+  }
+
+  async list(params: ListParams<OrderSortField, OrderFilters>): Promise<{ rows: OrderRecord[]; total: number }> {
+    return guard(async () => {
+      let query = this.db.selectFrom('orders');
+      const { customerId, status } = params.filters;
+      if (customerId !== undefined) query = query.where('customer_id', '=', customerId);
+      if (status !== undefined) query = query.where('status', '=', status);
+      if (params.q !== undefined) {
+        const pattern = likePattern(params.q);
+        query = query.where(sql<boolean>`exists (select 1 from order_items i where i.order_id = orders.id and lower(i.sku) like ${pattern} escape '\\')`);
+      }
+      const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      let page = query.selectAll();
+      for (const key of params.sort) page = page.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
+      if (!params.sort.some((k) => k.field === 'id')) page = page.orderBy('id', 'asc');
+      const rows = await page.limit(params.perPage).offset((params.page - 1) * params.perPage).execute();
+      return { rows: await withItems(this.db, rows), total: Number(counted.n) };
+    });
+  }
+
+  /** Undefined when the customer does not exist. */
+  async create(customerId: number, items: OrderItem[], now = new Date().toISOString()): Promise<OrderRecord | undefined> {
+    return guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
+        if (!customer) return undefined;
+        const order = await trx
+          .insertInto('orders')
+          .values({ customer_id: customerId, status: 'pending', total: totalOf(items), version: 1, created_at: now, updated_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await insertItems(trx, order.id, items);
+        return { ...order, total: Number(order.total), items };
+      }),
+    );
+  }
+
+  /**
+   * Applies `changes` if the order is still at `expectedVersion` and the status transition is
+   * allowed (422 otherwise). Items change only while the order is pending.
+   */
+  async update(customerId: number, orderId: number, changes: OrderChanges, expectedVersion?: number): Promise<OrderRecord | 'stale' | undefined> {
+    return guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        const current = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId).executeTakeFirst();
+        if (!current) return undefined;
+        if (expectedVersion !== undefined && current.version !== expectedVersion) return 'stale' as const;
+        const from = current.status as OrderStatus;
+        const to = changes.status ?? from;
+        if (to !== from && !TRANSITIONS[from].includes(to)) {
+          const allowed = TRANSITIONS[from];
+          throw validationFailed([{ field: 'status', message: `cannot change from ${from} to ${to}${allowed.length ? `; allowed: ${allowed.join(', ')}` : `; ${from} is final`}` }]);
+        }
+        if (changes.items !== undefined && from !== 'pending') {
+          throw validationFailed([{ field: 'items', message: `can only change while the order is pending (it is ${from})` }]);
+        }
+        const [existing] = await withItems(trx, [current]);
+        const items = changes.items ?? existing!.items;
+        if (changes.items !== undefined) {
+          await trx.deleteFrom('order_items').where('order_id', '=', orderId).execute();
+          await insertItems(trx, orderId, items);
+        }
+        const order = await trx
+          .updateTable('orders')
+          .set({ status: to, total: totalOf(items), version: current.version + 1, updated_at: new Date().toISOString() })
+          .where('id', '=', orderId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { ...order, total: Number(order.total), items };
+      }),
+    );
+  }
+
+  async delete(customerId: number, orderId: number, expectedVersion?: number): Promise<OrderRecord | 'stale' | undefined> {
+    return guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        const current = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId).executeTakeFirst();
+        if (!current) return undefined;
+        if (expectedVersion !== undefined && current.version !== expectedVersion) return 'stale' as const;
+        const [record] = await withItems(trx, [current]);
+        await trx.deleteFrom('order_items').where('order_id', '=', orderId).execute();
+        await trx.deleteFrom('orders').where('id', '=', orderId).execute();
+        return record;
+      }),
+    );
+  }
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asUnavailable(err);
+  }
+}

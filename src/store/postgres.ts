@@ -1,0 +1,24 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from './database.js';
+import type { Connection } from './store.js';
+
+// int8 (bigint) columns hold cents and sequence numbers, all far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export function openPostgres(url: string): Connection {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    db,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

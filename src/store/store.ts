@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from './database.js';
+import { CustomerStore } from '../resources/customers/store.js';
+import { OrderStore } from '../resources/orders/store.js';
+import { ChatStore } from '../chat/store.js';
+import { migrateToLatest } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Storage behind one interface, chosen once from config (STYLE.md item 3). Routes and socket
+ * handlers see resource stores only — never SQL, never a transaction.
+ */
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: Kysely<Database>;
+  readonly customers: CustomerStore;
+  readonly orders: OrderStore;
+  readonly chat: ChatStore;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Connection {
+  dialect: Dialect;
+  db: Kysely<Database>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openConnection(databaseUrl: string): Promise<Connection> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const { openSqlite } = await import('./sqlite.js');
+    return openSqlite(databaseUrl.slice('sqlite:'.length));
+  }
+  const { openPostgres } = await import('./postgres.js');
+  return openPostgres(databaseUrl);
+}
+
+export async function createStore(config: Pick<Config, 'databaseUrl'>, options: { migrate?: boolean } = {}): Promise<Store> {
+  const connection = await openConnection(config.databaseUrl);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(connection.db as Kysely<unknown>, connection.dialect);
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+  }
+  const { db, dialect } = connection;
+  return {
+    dialect,
+    db,
+    customers: new CustomerStore(db, dialect),
+    orders: new OrderStore(db, dialect),
+    chat: new ChatStore(db),
+    ping: () => connection.ping(),
+    close: () => connection.close(),
+  };
+}

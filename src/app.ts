@@ -10,6 +10,7 @@ import { customerRoutes } from './resources/customers/routes.js';
 import { orderRoutes } from './resources/orders/routes.js';
 import { metaRoutes } from './http/meta-routes.js';
 import { pageRoutes } from './pages/routes.js';
+import { sseRoutes } from './live/sse.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { createLoggerOptions } from './logger.js';
 
@@ -68,6 +69,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(metaRoutes);
   await app.register(customerRoutes);
   await app.register(orderRoutes);
+  await app.register(sseRoutes);
   await app.register(pageRoutes);
   services.chat = attachChat(app, { config, bus, store, logger: app.log });
 

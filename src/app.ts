@@ -12,7 +12,10 @@ import { metaRoutes } from './http/meta-routes.js';
 import { pageRoutes } from './pages/routes.js';
 import { sseRoutes } from './live/sse.js';
 import { attachChat, type ChatService } from './chat/index.js';
-import { createLoggerOptions } from './logger.js';
+import { createLoggerOptions, requestIdFor, type LogOptions } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
+import { MeasuredBus } from './metrics/measured-bus.js';
+import { registerMetrics } from './metrics/http.js';
 
 export interface Services {
   config: Config;
@@ -20,6 +23,7 @@ export interface Services {
   bus: Bus;
   feed: ChangeFeed;
   chat: ChatService;
+  metrics: Metrics;
   /** False once shutdown began: /readyz turns 503 so the load balancer stops sending traffic. */
   accepting: boolean;
 }
@@ -27,30 +31,37 @@ export interface Services {
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    metrics: Metrics;
   }
 }
 
 export type App = FastifyInstance;
+
+export type BuildOptions = LogOptions;
 
 /**
  * Builds everything — store, bus, HTTP routes, WebSocket chat — and listens on nothing
  * (STYLE.md item 9). The entry point (src/server.ts) listens and shuts down; tests call
  * `app.inject()` or `app.listen({ port: 0 })`.
  */
-export async function buildApp(config: Config): Promise<App> {
-  const store = await createStore(config);
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const metrics = createMetrics();
+  const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  const store = await createStore(config, { onQuery: (ms, ok) => metrics.dbQueryDuration.observe({ dialect, outcome: ok ? 'ok' : 'error' }, ms / 1000) });
   let bus: Bus;
   try {
-    bus = await createBus(config);
+    bus = new MeasuredBus(await createBus(config), metrics);
   } catch (err) {
     await store.close();
     throw err;
   }
 
   const app = Fastify({
-    logger: createLoggerOptions(config),
+    logger: createLoggerOptions(config, options),
     bodyLimit: config.bodyLimit,
-    requestIdHeader: 'x-request-id',
+    // X-Request-Id is taken only when it is a sane token; requestIdFor generates one otherwise.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     // Our own onResponse hook writes the one line per request (src/http/index.ts).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: true,
@@ -62,16 +73,19 @@ export async function buildApp(config: Config): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   const feed = new ChangeFeed(bus, (err) => app.log.error({ err }, 'change event could not be published'));
-  const services: Services = { config, store, bus, feed, chat: undefined as unknown as ChatService, accepting: true };
+  const services: Services = { config, store, bus, feed, chat: undefined as unknown as ChatService, metrics, accepting: true };
   app.decorate('services', services);
+  app.decorate('metrics', metrics);
 
   await registerHttp(app, config);
+  registerMetrics(app, metrics);
   await app.register(metaRoutes);
   await app.register(customerRoutes);
   await app.register(orderRoutes);
   await app.register(sseRoutes);
   await app.register(pageRoutes);
   services.chat = attachChat(app, { config, bus, store, logger: app.log });
+  metrics.observeConnections(() => services.chat.connections());
 
   app.addHook('preClose', async () => {
     services.accepting = false;

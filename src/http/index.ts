@@ -7,6 +7,7 @@ import { BoutiqueError } from '../errors.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerAuth } from './auth.js';
 import { collectRoutes } from './openapi.js';
+import { safeUrl } from '../logger.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,7 +53,7 @@ export async function registerHttp(app: FastifyInstance, config: Config): Promis
 
   // One line per request at info: method, path, status and time; no headers, no bodies.
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    request.log.info({ method: request.method, url: safeUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './database.js';
 import type { Connection } from './store.js';
+import { queryLog, type ConnectionOptions } from './query-log.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -12,7 +13,7 @@ const STATEMENT_CACHE_SIZE = 256;
  * the most expensive step of a primary-key read, so the database handed to Kysely keeps the
  * prepared statements by SQL text (STYLE.md item 12: prepared statements on the hot path).
  */
-export function openSqlite(path: string): Connection {
+export function openSqlite(path: string, options: ConnectionOptions = {}): Connection {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path);
   raw.pragma('journal_mode = WAL');
@@ -36,7 +37,7 @@ export function openSqlite(path: string): Connection {
       raw.close();
     },
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...queryLog(options.onQuery) });
   return {
     dialect: 'sqlite',
     db,

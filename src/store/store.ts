@@ -5,6 +5,7 @@ import { CustomerStore } from '../resources/customers/store.js';
 import { OrderStore } from '../resources/orders/store.js';
 import { ChatStore } from '../chat/store.js';
 import { migrateToLatest } from './migrations.js';
+import type { ConnectionOptions } from './query-log.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -30,17 +31,17 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-export async function openConnection(databaseUrl: string): Promise<Connection> {
+export async function openConnection(databaseUrl: string, options: ConnectionOptions = {}): Promise<Connection> {
   if (databaseUrl.startsWith('sqlite:')) {
     const { openSqlite } = await import('./sqlite.js');
-    return openSqlite(databaseUrl.slice('sqlite:'.length));
+    return openSqlite(databaseUrl.slice('sqlite:'.length), options);
   }
   const { openPostgres } = await import('./postgres.js');
-  return openPostgres(databaseUrl);
+  return openPostgres(databaseUrl, options);
 }
 
-export async function createStore(config: Pick<Config, 'databaseUrl'>, options: { migrate?: boolean } = {}): Promise<Store> {
-  const connection = await openConnection(config.databaseUrl);
+export async function createStore(config: Pick<Config, 'databaseUrl'>, options: { migrate?: boolean } & ConnectionOptions = {}): Promise<Store> {
+  const connection = await openConnection(config.databaseUrl, options);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(connection.db as Kysely<unknown>, connection.dialect);

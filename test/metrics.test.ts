@@ -1,0 +1,96 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import type { App } from '../src/app.js';
+import { buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
+
+let app: App;
+let base: string;
+before(async () => {
+  app = await buildTestApp();
+  base = await listen(app);
+});
+after(() => app.close());
+
+async function scrape(): Promise<{ status: number; type: string | null; body: string }> {
+  const res = await fetch(`${base}/metrics`);
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+}
+
+/** The value of one sample line, e.g. `boutique_http_requests_total{method="GET",…} 3`. */
+function sample(body: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of body.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+test('GET /metrics › answers Prometheus text with version 0.0.4', async () => {
+  const res = await scrape();
+  assert.equal(res.status, 200);
+  assert.equal(res.type, 'text/plain; version=0.0.4; charset=utf-8');
+  assert.match(res.body, /^# HELP boutique_http_requests_total /m);
+  assert.match(res.body, /^# TYPE boutique_http_request_duration_seconds histogram$/m);
+});
+
+test('GET /metrics › counts requests by route pattern and status, not by raw URL', async () => {
+  const customer = await createCustomer(app);
+  await createOrder(app, customer.id);
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/customers/${customer.id}`)).status, 200);
+  assert.equal((await fetch(`${base}/customers/999999`)).status, 404);
+  assert.equal((await fetch(`${base}/no/such/path`)).status, 404);
+  const { body } = await scrape();
+  assert.equal(sample(body, 'boutique_http_requests_total', { method: 'GET', route: '/customers/:id', status: '200' }), 3);
+  assert.equal(sample(body, 'boutique_http_requests_total', { method: 'GET', route: '/customers/:id', status: '404' }), 1);
+  assert.equal(sample(body, 'boutique_http_requests_total', { route: 'unmatched', status: '404' }), 1);
+  assert.ok(!body.includes(`/customers/${customer.id}"`), 'no raw URL as a label');
+  assert.equal(sample(body, 'boutique_http_request_duration_seconds_bucket', { route: '/customers/:id', status: '200', le: '+Inf' }), 3);
+  assert.equal(sample(body, 'boutique_http_request_duration_seconds_count', { route: '/customers/:id', status: '200' }), 3);
+});
+
+test('GET /metrics › reports database query and bus publish latency and change events', async () => {
+  await createCustomer(app);
+  const { body } = await scrape();
+  assert.ok((sample(body, 'boutique_db_query_duration_seconds_count', { dialect: 'sqlite', outcome: 'ok' }) ?? 0) > 0);
+  assert.ok((sample(body, 'boutique_bus_publish_duration_seconds_count', { operation: 'publish', outcome: 'ok' }) ?? 0) > 0);
+  assert.ok((sample(body, 'boutique_change_events_total', { topic: 'customers' }) ?? 0) > 0);
+});
+
+test('GET /metrics › the connection gauge follows open WebSockets', async () => {
+  assert.equal(sample((await scrape()).body, 'boutique_websocket_connections'), 0);
+  const ws = new WebSocket(base.replace('http', 'ws') + '/socketserver');
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  assert.equal(sample((await scrape()).body, 'boutique_websocket_connections'), 1);
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  ws.close();
+  await closed;
+  // The server sees the close a moment after the client does.
+  for (let i = 0; i < 50 && app.services.chat.connections() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(sample((await scrape()).body, 'boutique_websocket_connections'), 0);
+});
+
+test('app.metrics › the chat counters appear under their names once counted', async () => {
+  app.metrics.countChatFrame('in', 'message');
+  app.metrics.countChatFrame('out', 'message', 3);
+  app.metrics.countDroppedClient('slow_reader');
+  const { body } = await scrape();
+  assert.equal(sample(body, 'boutique_chat_frames_total', { direction: 'in', type: 'message' }), 1);
+  assert.equal(sample(body, 'boutique_chat_frames_total', { direction: 'out', type: 'message' }), 3);
+  assert.equal(sample(body, 'boutique_websocket_dropped_clients_total', { reason: 'slow_reader' }), 1);
+});
+
+test('createMetrics › two apps in one process keep separate registries', async () => {
+  const other = await buildTestApp();
+  try {
+    await other.inject({ method: 'GET', url: '/healthz' });
+    const res = await other.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(sample(res.body, 'boutique_http_requests_total', { route: '/healthz' }), 1);
+    assert.equal(sample(res.body, 'boutique_http_requests_total', { route: '/customers/:id' }), undefined);
+  } finally {
+    await other.close();
+  }
+});

@@ -1,25 +1,83 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from './database.js';
 import type { Connection } from './store.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
+import { asUnavailable } from './errors.js';
+import { UnavailableError } from '../errors.js';
 
-// int8 (bigint) columns hold cents and sequence numbers, all far below 2^53.
-pg.types.setTypeParser(20, (v: string) => Number(v));
+/** Connections per instance; several instances share the server's max_connections (100 by default). */
+export const POOL_MAX = 10;
+/** A request waits at most this long for a connection before it is answered 503 (not hung). */
+const CONNECT_TIMEOUT_MS = 3000;
+/** A statement that runs longer is cancelled: the server side of a request can never outlive it by much. */
+const STATEMENT_TIMEOUT_MS = 15_000;
 
-export function openPostgres(url: string, options: ConnectionOptions = {}): Connection {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle client that loses its server emits 'error' on the pool; without a listener that would crash the process.
+const INT8_OID = 20;
+
+/**
+ * int8 (bigint) columns hold cents, sequence numbers and COUNT(*): all far below 2^53, so they
+ * are numbers here exactly as on SQLite. Set per pool, not on the pg module, so another pg user
+ * in the process keeps the default (strings).
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    // pg's own signature is overloaded by format; the default parser fits both.
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/**
+ * PostgreSQL through pg.Pool, behind Kysely. The store queries are the same as on SQLite; what
+ * differs is the failure mode: the server can go away and come back. A connection that cannot
+ * be had becomes UnavailableError (503), a broken connection leaves the pool (pg-pool drops
+ * clients that errored), and the next request simply opens a new one — recovery needs nothing.
+ */
+export function openPostgres(url: string, options: { max?: number; connectTimeoutMs?: number } & ConnectionOptions = {}): Connection {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? POOL_MAX,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    application_name: 'boutique',
+    types,
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that
+  // would crash the process. The pool has already dropped the client; nothing else to do.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options.onQuery) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: unavailableWhenUnreachable(pool) }), ...queryLog(options.onQuery) });
   return {
     dialect: 'postgres',
     db,
     async ping() {
-      await sql`select 1`.execute(db);
+      try {
+        await sql`select 1`.execute(db);
+      } catch (err) {
+        throw asUnavailable(err);
+      }
     },
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/**
+ * Every failure to get a connection means the database is unreachable (refused, timed out,
+ * too many clients, starting up), whatever pg calls it; the stores then answer 503.
+ */
+function unavailableWhenUnreachable(pool: pg.Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      try {
+        return await pool.connect();
+      } catch (err) {
+        throw new UnavailableError('database unavailable', { cause: err });
+      }
+    },
+    end: () => pool.end(),
   };
 }

@@ -97,7 +97,13 @@ export class CustomerStore {
   async delete(id: number, expectedVersion?: number): Promise<{ customer: CustomerRow; orders: OrderRecord[] } | Stale | undefined> {
     return guard(() =>
       this.db.transaction().execute(async (trx) => {
-        const customer = await trx.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+        // Locked on PostgreSQL so a concurrent update cannot slip between the version check and the delete.
+        const customer = await trx
+          .selectFrom('customers')
+          .selectAll()
+          .where('id', '=', id)
+          .$if(this.dialect === 'postgres', (qb) => qb.forUpdate())
+          .executeTakeFirst();
         if (!customer) return undefined;
         if (expectedVersion !== undefined && customer.version !== expectedVersion) return 'stale' as const;
         const orders = await ordersOfCustomer(trx, id);

@@ -100,7 +100,13 @@ export class OrderStore {
   async create(customerId: number, items: OrderItem[], now = new Date().toISOString()): Promise<OrderRecord | undefined> {
     return guard(() =>
       this.db.transaction().execute(async (trx) => {
-        const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
+        // KEY SHARE on PostgreSQL: a concurrent deletion of the customer waits for this order (or wins, and this is a 404).
+        const customer = await trx
+          .selectFrom('customers')
+          .select('id')
+          .where('id', '=', customerId)
+          .$if(this.dialect === 'postgres', (qb) => qb.forKeyShare())
+          .executeTakeFirst();
         if (!customer) return undefined;
         const order = await trx
           .insertInto('orders')
@@ -120,7 +126,7 @@ export class OrderStore {
   async update(customerId: number, orderId: number, changes: OrderChanges, expectedVersion?: number): Promise<OrderRecord | 'stale' | undefined> {
     return guard(() =>
       this.db.transaction().execute(async (trx) => {
-        const current = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId).executeTakeFirst();
+        const current = await this.#lockOrder(trx, customerId, orderId);
         if (!current) return undefined;
         if (expectedVersion !== undefined && current.version !== expectedVersion) return 'stale' as const;
         const from = current.status as OrderStatus;
@@ -152,7 +158,7 @@ export class OrderStore {
   async delete(customerId: number, orderId: number, expectedVersion?: number): Promise<OrderRecord | 'stale' | undefined> {
     return guard(() =>
       this.db.transaction().execute(async (trx) => {
-        const current = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId).executeTakeFirst();
+        const current = await this.#lockOrder(trx, customerId, orderId);
         if (!current) return undefined;
         if (expectedVersion !== undefined && current.version !== expectedVersion) return 'stale' as const;
         const [record] = await withItems(trx, [current]);
@@ -161,6 +167,21 @@ export class OrderStore {
         return record;
       }),
     );
+  }
+
+  /**
+   * Reads the order to check its version and transition, locking the row on PostgreSQL so that
+   * a concurrent writer with the same If-Match waits and then sees the new version (stale)
+   * instead of overwriting it. SQLite runs one write transaction at a time already.
+   */
+  #lockOrder(trx: Transaction<Database>, customerId: number, orderId: number): Promise<OrderRow | undefined> {
+    return trx
+      .selectFrom('orders')
+      .selectAll()
+      .where('id', '=', orderId)
+      .where('customer_id', '=', customerId)
+      .$if(this.dialect === 'postgres', (qb) => qb.forUpdate())
+      .executeTakeFirst();
   }
 }
 

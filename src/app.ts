@@ -6,6 +6,7 @@ import { createStore, type Store } from './store/store.js';
 import { createBus, type Bus } from './bus/index.js';
 import { ChangeFeed } from './live/change-feed.js';
 import { registerHttp } from './http/index.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { customerRoutes } from './resources/customers/routes.js';
 import { orderRoutes } from './resources/orders/routes.js';
 import { metaRoutes } from './http/meta-routes.js';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('metrics', metrics);
 
   await registerHttp(app, config);
+  await registerRateLimit(app, config);
   registerMetrics(app, metrics);
   await app.register(metaRoutes);
   await app.register(customerRoutes);

@@ -24,6 +24,7 @@ function messageOf(e: AjvError, sortable?: string): string {
   if (e.keyword === 'additionalProperties') return 'is not a known field';
   if (e.keyword === 'format' && e.params.format === 'email') return 'must be a valid email address';
   if (e.keyword === 'pattern' && sortable !== undefined) return `names an unknown field; sortable fields are ${sortable}`;
+  if ((e.keyword === 'pattern' && e.params.pattern === '\\S') || (e.keyword === 'minLength' && e.params.limit === 1)) return 'must not be blank';
   return e.message ?? 'is invalid';
 }
 
@@ -43,8 +44,8 @@ export function toBoutiqueError(err: unknown, request: FastifyRequest): Boutique
       const field = fieldOf(e);
       const sortable = field === 'sort' ? sortableFrom(request) : undefined;
       const item = { field, message: messageOf(e, sortable) };
-      const key = item.field + item.message;
-      if (!seen.has(key)) errors.push(item), seen.add(key);
+      // One message per field: the first rule it breaks.
+      if (!seen.has(item.field)) errors.push(item), seen.add(item.field);
     }
     if (context === 'querystring') {
       return new BoutiqueError('BAD_REQUEST', errors.map((e) => `query parameter "${e.field}" ${e.message}`).join('; '), { errors });

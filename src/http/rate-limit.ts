@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from '../config.js';
+import { BoutiqueError } from '../errors.js';
+
+/**
+ * Per-client HTTP rate limit with @fastify/rate-limit (RATE_LIMIT_MAX requests per
+ * RATE_LIMIT_WINDOW_MS; off at 0). Over it: 429 problem+json with Retry-After (RFC 6585 §4).
+ * Health checks stay exempt so an orchestrator never sees a limited probe as a dead server.
+ */
+export async function registerRateLimit(app: FastifyInstance, config: Pick<Config, 'rateLimitMax' | 'rateLimitWindowMs'>): Promise<void> {
+  if (config.rateLimitMax === 0) return;
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+    errorResponseBuilder: (_request, context) =>
+      new BoutiqueError('TOO_MANY_REQUESTS', `Over the limit of ${context.max} requests per ${context.after}; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      }),
+  });
+}

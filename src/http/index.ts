@@ -35,6 +35,8 @@ export async function registerHttp(app: FastifyInstance, config: Config): Promis
 
   // RFC 7396 merge patches are JSON; HTML forms post urlencoded bodies (turned into JSON-shaped objects by each resource).
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Fastify parses text/plain by default; no route takes it, so such a body is a 415 rather than a confusing 422.
+  app.removeContentTypeParser('text/plain');
   await app.register(formbody);
 
   registerAuth(app, config);

@@ -6,6 +6,15 @@ export function hashVersion(body: string): string {
   return createHash('sha1').update(body).digest('base64url').slice(0, 22);
 }
 
+/**
+ * The validator of a page of a list. The items alone are not enough: a customer added on a
+ * later page leaves this page's items as they were but changes X-Total-Count, the `last` link
+ * and the text/HTML footers, so a 304 would keep a stale count.
+ */
+export function listVersion(itemsJson: string, page: number, perPage: number, total: number): string {
+  return hashVersion(`${page}/${perPage}/${total}\n${itemsJson}`);
+}
+
 function tags(header: string): string[] {
   return header.split(',').map((t) => t.trim()).filter(Boolean);
 }

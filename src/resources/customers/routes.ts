@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BoutiqueError, UniqueViolationError, notFound } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
-import { assertIfMatch, hashVersion } from '../../http/etag.js';
+import { assertIfMatch, listVersion } from '../../http/etag.js';
 import { formFields, readBody } from '../../http/body.js';
 import { pageParams, parseSort, setPaging } from '../../http/list-query.js';
 import { Customer, CustomerInput, CustomerListQuery, CustomerParams, CustomerPatch, type CustomerSortField } from './schema.js';
@@ -49,7 +49,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const items = rows.map(presentCustomer);
     const json = JSON.stringify(items);
     setPaging(reply, request.url, page, perPage, total);
-    return represent(request, reply, customerListView, { items, page, perPage, total }, hashVersion(json), { json });
+    return represent(request, reply, customerListView, { items, page, perPage, total }, listVersion(json, page, perPage, total), { json });
   });
 
   app.post('/customers', {

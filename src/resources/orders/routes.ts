@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BoutiqueError, notFound, validationFailed, type FieldError } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
-import { assertIfMatch, hashVersion } from '../../http/etag.js';
+import { assertIfMatch, listVersion } from '../../http/etag.js';
 import { formFields, readBody } from '../../http/body.js';
 import { pageParams, parseSort, setPaging } from '../../http/list-query.js';
 import {
@@ -70,7 +70,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const items = rows.map(presentOrder);
     const json = JSON.stringify(items);
     setPaging(reply, request.url, page, perPage, total);
-    return represent(request, reply, orderListView(customerId), { items, page, perPage, total }, hashVersion(json), { json });
+    return represent(request, reply, orderListView(customerId), { items, page, perPage, total }, listVersion(json, page, perPage, total), { json });
   }
 
   app.get('/orders', {

@@ -42,8 +42,9 @@ export function collectRoutes(app: FastifyInstance): () => Record<string, unknow
     const schema = route.schema;
     if (!schema || schema.hide) return;
     for (const method of [route.method].flat()) {
-      if (method === 'HEAD') continue;
-      routes.push({ method: method.toLowerCase(), url: route.url, schema });
+      // Fastify adds HEAD beside every GET (exposeHeadRoutes) with the GET's schema; it answers the same headers, no body.
+      const documented = method === 'HEAD' ? { ...schema, summary: `Headers only: ${schema.summary ?? 'GET'}`, responses: { 200: { description: 'The headers GET would send, without a body' } } } : schema;
+      routes.push({ method: method.toLowerCase(), url: route.url, schema: documented });
     }
   });
   let doc: Record<string, unknown> | undefined;

@@ -126,6 +126,6 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send();
   });
 
-  describePath(app, '/customers', ['GET', 'POST']);
-  describePath(app, '/customers/:id', ['GET', 'PUT', 'PATCH', 'DELETE']);
+  describePath(app, '/customers', ['GET', 'POST'], { tags });
+  describePath(app, '/customers/:id', ['GET', 'PUT', 'PATCH', 'DELETE'], { tags, params: CustomerParams });
 };

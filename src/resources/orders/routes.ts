@@ -160,7 +160,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send();
   });
 
-  describePath(app, '/orders', ['GET']);
-  describePath(app, '/customers/:id/orders', ['GET', 'POST']);
-  describePath(app, '/customers/:id/orders/:orderId', ['GET', 'PUT', 'PATCH', 'DELETE']);
+  describePath(app, '/orders', ['GET'], { tags });
+  describePath(app, '/customers/:id/orders', ['GET', 'POST'], { tags, params: CustomerOrdersParams });
+  describePath(app, '/customers/:id/orders/:orderId', ['GET', 'PUT', 'PATCH', 'DELETE'], { tags, params: OrderParams });
 };

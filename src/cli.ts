@@ -1,40 +1,49 @@
 #!/usr/bin/env node
-import { ConfigError, OPTIONS, flagName, flagsToEnv, loadConfig } from './config.js';
+import { ConfigError, OPTIONS, type Config } from './config.js';
 import { exitOnSignals, startServer } from './server.js';
+import { commandHelp, parseCommandArgs, type Command } from './commands/args.js';
+import { migrateCommand } from './commands/migrate.js';
+import { seedCommand } from './commands/seed.js';
+import { exportCommand, importCommand } from './commands/transfer.js';
+
+const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Starts the HTTP and WebSocket server; SIGTERM or SIGINT drains it and exits 0.',
+  flags: [],
+  config: Object.keys(OPTIONS) as (keyof Config)[],
+  async run(_args, config) {
+    exitOnSignals(await startServer(config));
+  },
+};
+
+const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, seedCommand, exportCommand, importCommand];
 
 const USAGE = `Usage: boutique <command> [options]
 
 Commands:
-  serve      Start the HTTP and WebSocket server (default)
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-Run "boutique serve --help" for the options of serve.`;
+"boutique <command> --help" lists the options of a command; without a command, boutique serves.
+Examples:
+  boutique serve --port 8080 --database-url postgres://shop@db/boutique
+  boutique seed --customers 10000 --seed 42
+  boutique export --output shop.jsonl && DATABASE_URL=postgres://… boutique import --input shop.jsonl`;
 
-function serveHelp(): string {
-  const rows = Object.values(OPTIONS).map((o) => {
-    const flag = `${flagName(o.env)} <value>`;
-    return `  ${flag.padEnd(34)} ${o.description}\n  ${''.padEnd(34)} env ${o.env}${o.fallback !== undefined ? `, default ${o.fallback}` : ''}`;
-  });
-  return `Usage: boutique serve [options]\n\nEvery option can also be set by its environment variable; a flag wins.\n\n${rows.join('\n')}`;
-}
-
+/** Thrown for usage mistakes: printed as one line, exit code 2 (like a bad configuration). */
 async function main(argv: string[]): Promise<void> {
-  const [command = 'serve', ...rest] = argv[0]?.startsWith('--') ? ['serve', ...argv] : argv;
-  if (command === 'help' || command === '--help' || command === '-h') {
+  const [name = 'serve', ...rest] = argv[0] === undefined || (argv[0].startsWith('--') && argv[0] !== '--help') ? ['serve', ...argv] : argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
     console.log(USAGE);
     return;
   }
-  if (command !== 'serve') {
-    console.error(`boutique: unknown command "${command}"\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new ConfigError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see boutique --help)`);
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(serveHelp());
+    console.log(commandHelp(command));
     return;
   }
-  const config = loadConfig({ ...process.env, ...flagsToEnv(rest) });
-  const server = await startServer(config);
-  exitOnSignals(server);
+  const { args, config } = parseCommandArgs(command, rest);
+  await command.run(args, config);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
@@ -42,6 +51,9 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(`boutique: ${err.message}`);
     process.exit(2);
   }
-  console.error(err);
+  // One line for the person at the terminal; the stack only when asked for.
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`boutique: ${message}`);
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') console.error(err);
   process.exit(1);
 });

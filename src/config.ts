@@ -49,12 +49,15 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 function integer(min: number, max: number) {
   return (raw: string, env: string): number => {
-    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${env} must be an integer, got "${raw}"`);
+    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${env} must be an integer, got ${shown(raw)}`);
     const n = Number(raw);
-    if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${n}`);
+    if (n < min || n > max) throw new ConfigError(`${env} must be between ${min} and ${max}, got ${shown(raw)}`);
     return n;
   };
 }
+
+/** The offending value, quoted and escaped: the error stays one line even if the value spans several. */
+const shown = (raw: string): string => JSON.stringify(raw);
 
 function text(raw: string): string {
   return raw;
@@ -68,19 +71,19 @@ function boolean(raw: string, env: string): boolean {
   const v = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  throw new ConfigError(`${env} must be true or false, got "${raw}"`);
+  throw new ConfigError(`${env} must be true or false, got ${shown(raw)}`);
 }
 
 function databaseUrl(raw: string, env: string): string {
   if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
   if (/^postgres(ql)?:\/\/./.test(raw)) return raw;
-  throw new ConfigError(`${env} must be sqlite:<path>, sqlite::memory: or postgres://…, got "${raw}"`);
+  throw new ConfigError(`${env} must be sqlite:<path>, sqlite::memory: or postgres://…, got ${shown(raw)}`);
 }
 
 function redisUrl(raw: string, env: string): string | undefined {
   if (raw === '') return undefined;
   if (/^rediss?:\/\/./.test(raw)) return raw;
-  throw new ConfigError(`${env} must be redis://… or rediss://…, got "${raw}"`);
+  throw new ConfigError(`${env} must be redis://… or rediss://…, got ${shown(raw)}`);
 }
 
 function origins(raw: string, env: string): string[] | undefined {
@@ -88,7 +91,7 @@ function origins(raw: string, env: string): string[] | undefined {
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
   for (const o of list) {
     if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) {
-      throw new ConfigError(`${env} must be a comma-separated list of origins like https://shop.example, got "${o}"`);
+      throw new ConfigError(`${env} must be a comma-separated list of origins like https://shop.example, got ${shown(o)}`);
     }
   }
   return list.includes('*') ? undefined : list;
@@ -96,12 +99,12 @@ function origins(raw: string, env: string): string[] | undefined {
 
 function logLevel(raw: string, env: string): LogLevel {
   const v = raw.trim().toLowerCase() as LogLevel;
-  if (!LOG_LEVELS.includes(v)) throw new ConfigError(`${env} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  if (!LOG_LEVELS.includes(v)) throw new ConfigError(`${env} must be one of ${LOG_LEVELS.join(', ')}, got ${shown(raw)}`);
   return v;
 }
 
 function host(raw: string, env: string): string {
-  if (raw.trim() === '' || /\s/.test(raw)) throw new ConfigError(`${env} must be a host name or address, got "${raw}"`);
+  if (raw.trim() === '' || /\s/.test(raw)) throw new ConfigError(`${env} must be a host name or address, got ${shown(raw)}`);
   return raw.trim();
 }
 
@@ -140,7 +143,7 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}"`);
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${shown(arg)}`);
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const env = byFlag.get(flag);

@@ -1,0 +1,109 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { buildTestApp, buildCustomer, createCustomer, createOrder, tempDatabaseUrl } from './helpers.js';
+
+// A 2xx means the write is committed: it is there for the next process that opens the same
+// SQLite file. The file is created and migrated at start, and runs in WAL mode.
+describe('SQLite storage', () => {
+  test('a fresh SQLite file › is created and migrated at start; the API works on it at once', async () => {
+    const db = tempDatabaseUrl();
+    try {
+      assert.equal(existsSync(db.path), false);
+      const app = await buildTestApp({ databaseUrl: db.url });
+      try {
+        assert.ok(existsSync(db.path));
+        assert.equal((await app.inject({ method: 'GET', url: '/customers' })).statusCode, 200);
+        assert.equal((await app.inject({ method: 'POST', url: '/customers', payload: buildCustomer() })).statusCode, 201);
+      } finally {
+        await app.close();
+      }
+      const raw = new BetterSqlite3(db.path, { readonly: true });
+      try {
+        const tables = raw.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all();
+        for (const t of ['boutique_migrations', 'customers', 'order_items', 'orders']) assert.ok(tables.includes(t), `table ${t}`);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a write that got 2xx › is visible from a new app opened on the same file', async () => {
+    const db = tempDatabaseUrl();
+    try {
+      const first = await buildTestApp({ databaseUrl: db.url });
+      const customer = await createCustomer(first, { name: 'Durable' });
+      const order = await createOrder(first, customer.id);
+      const patched = await first.inject({ method: 'PATCH', url: `/customers/${customer.id}/orders/${order.id}`, payload: { status: 'paid' } });
+      assert.equal(patched.statusCode, 200);
+      await first.close();
+
+      const second = await buildTestApp({ databaseUrl: db.url });
+      try {
+        const c = await second.inject({ method: 'GET', url: `/customers/${customer.id}` });
+        assert.equal(c.statusCode, 200);
+        assert.equal(c.json().name, 'Durable');
+        const o = await second.inject({ method: 'GET', url: `/customers/${customer.id}/orders/${order.id}` });
+        assert.equal(o.json().status, 'paid');
+        assert.deepEqual(o.json().items, order.items);
+        // Reopening runs the migrations again without harm, and ids keep counting up.
+        const next = await createCustomer(second);
+        assert.ok(next.id > customer.id);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a write that got 2xx › is readable by another connection while the app is still running', async () => {
+    const db = tempDatabaseUrl();
+    const app = await buildTestApp({ databaseUrl: db.url });
+    try {
+      const customer = await createCustomer(app, { name: 'Committed' });
+      const raw = new BetterSqlite3(db.path, { readonly: true });
+      try {
+        assert.equal(raw.prepare('select name from customers where id = ?').pluck().get(customer.id), 'Committed');
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await app.close();
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the SQLite file › is in WAL mode', async () => {
+    const db = tempDatabaseUrl();
+    const app = await buildTestApp({ databaseUrl: db.url });
+    try {
+      await createCustomer(app);
+      assert.ok(existsSync(`${db.path}-wal`), 'the -wal file exists while the database is open');
+      const raw = new BetterSqlite3(db.path);
+      try {
+        assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await app.close();
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a SQLite path in a directory that does not exist yet › the directory is created', async () => {
+    const db = tempDatabaseUrl();
+    const app = await buildTestApp({ databaseUrl: `sqlite:${db.dir}/nested/deeper/boutique.db` });
+    try {
+      assert.equal((await app.inject({ method: 'POST', url: '/customers', payload: buildCustomer() })).statusCode, 201);
+      assert.ok(existsSync(`${db.dir}/nested/deeper/boutique.db`));
+    } finally {
+      await app.close();
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+});

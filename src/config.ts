@@ -13,6 +13,7 @@ export interface Config {
   host: string;
   databaseUrl: string;
   redisUrl: string | undefined;
+  redisPrefix: string;
   apiToken: string | undefined;
   readTokenRequired: boolean;
   allowedOrigins: string[] | undefined;
@@ -86,6 +87,11 @@ function redisUrl(raw: string, env: string): string | undefined {
   throw new ConfigError(`${env} must be redis://… or rediss://…, got ${shown(raw)}`);
 }
 
+function redisPrefix(raw: string, env: string): string {
+  if (!/^[\w:.-]{1,64}$/.test(raw)) throw new ConfigError(`${env} must be 1–64 letters, digits or _ : . -, got ${shown(raw)}`);
+  return raw;
+}
+
 function origins(raw: string, env: string): string[] | undefined {
   if (raw.trim() === '') return undefined;
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
@@ -114,6 +120,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   host: { key: 'host', env: 'HOST', fallback: '127.0.0.1', parse: host, description: 'Address to listen on (0.0.0.0 for every interface)' },
   databaseUrl: { key: 'databaseUrl', env: 'DATABASE_URL', fallback: 'sqlite:./data/boutique.db', parse: databaseUrl, description: 'sqlite:<path>, sqlite::memory: or postgres://user@host/db' },
   redisUrl: { key: 'redisUrl', env: 'REDIS_URL', fallback: undefined, parse: redisUrl, description: 'redis://host:port to share chat and events between instances; unset: in-process bus' },
+  redisPrefix: { key: 'redisPrefix', env: 'REDIS_PREFIX', fallback: 'boutique:', parse: redisPrefix, description: 'Prefix of every Redis key and channel, so several shops can share one Redis' },
   apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: optionalText, description: 'When set, writes need Authorization: Bearer <token>' },
   readTokenRequired: { key: 'readTokenRequired', env: 'BOUTIQUE_READ_TOKEN_REQUIRED', fallback: 'false', parse: boolean, description: 'When true (and a token is set), reads need the token too' },
   allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes and CORS; unset: any' },

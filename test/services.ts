@@ -131,3 +131,81 @@ export function createTestRedisPrefix(): TestRedisPrefix {
     },
   };
 }
+
+export interface TcpProxy {
+  /** The port on 127.0.0.1 to connect to instead of the service's. */
+  port: number;
+  /** Drops every connection and refuses new ones (resets them): the service "goes away". */
+  cut(): void;
+  /** Lets connections through again. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on loopback in front of a real service, to take the service away from one client
+ * and give it back — never stopping the machine's PostgreSQL or Redis.
+ */
+export async function startTcpProxy(target: string): Promise<TcpProxy> {
+  const { createServer, connect } = await import('node:net');
+  const u = new URL(target);
+  const targetPort = Number(u.port || (u.protocol.startsWith('redis') ? 6379 : 5432));
+  let open = true;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    if (!open) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(targetPort, u.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    port,
+    cut() {
+      open = false;
+      for (const s of sockets) s.resetAndDestroy();
+    },
+    restore() {
+      open = true;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** `target` with its host and port replaced by the proxy's. */
+export function viaProxy(target: string, proxy: TcpProxy): string {
+  const u = new URL(target);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

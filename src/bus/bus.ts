@@ -45,4 +45,12 @@ export interface Presence {
   release(set: string, member: string, owner: string): Promise<void>;
   /** Members of `set`, in the order they were claimed. */
   members(set: string): Promise<string[]>;
+  /**
+   * Calls `listener` when members of `set` changed without a claim or release on any
+   * instance: an instance died and its members expired, or an instance that lost Redis put
+   * its members back. Not called for claim/release (their callers announce those). The chat
+   * re-reads `members()` and re-broadcasts its user list. Returns the function that stops.
+   * The in-process presence never expires anything, so it never calls the listener.
+   */
+  watch(set: string, listener: () => void): () => void;
 }

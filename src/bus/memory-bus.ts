@@ -88,4 +88,9 @@ class MemoryPresence implements Presence {
   async members(set: string): Promise<string[]> {
     return [...(this.#sets.get(set)?.keys() ?? [])];
   }
+
+  /** One process: members leave only by release, so there is never anything to announce. */
+  watch(_set: string, _listener: () => void): () => void {
+    return () => {};
+  }
 }

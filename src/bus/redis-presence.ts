@@ -1,0 +1,118 @@
+import type { Redis } from 'ioredis';
+import type { BusListener, Presence } from './bus.js';
+import { CLAIM, HEARTBEAT, MEMBERS, RELEASE, RESTORE, SWEEP, runScript } from './redis-scripts.js';
+import { UnavailableError } from '../errors.js';
+
+export const DEFAULT_HEARTBEAT_MS = 2000;
+export const DEFAULT_PRESENCE_TTL_MS = 6000;
+
+export interface RedisPresenceOptions {
+  heartbeatMs?: number | undefined;
+  ttlMs?: number | undefined;
+  onError?: ((err: Error) => void) | undefined;
+  /** Subscribes to a raw pubsub channel through the bus's one subscriber connection. */
+  listen: (rawChannel: string, listener: BusListener) => () => void;
+}
+
+/**
+ * Presence that survives a crash (issue 5 item 3). Every member records the instance that
+ * claimed it; each instance keeps an alive key with a TTL that its heartbeat refreshes. When an
+ * instance dies (kill -9) its key expires after at most `ttlMs`, and the next sweep — every
+ * heartbeat on every instance, and before every `members()` — removes its members and
+ * announces it on the set's presence-changed channel, which `watch()` listens to.
+ *
+ * Bound: `members()` stops listing a dead instance's members at most `ttlMs` after its last
+ * heartbeat (6 s by default); watchers hear of it at most one heartbeat later (8 s).
+ *
+ * This instance remembers what it holds, so when it finds its own alive key gone (it was cut
+ * off from Redis long enough to be reaped, or Redis restarted empty) it puts back whatever no
+ * one else took meanwhile.
+ */
+export class RedisPresence implements Presence {
+  readonly #heartbeatMs: number;
+  readonly #ttlMs: number;
+  /** set → member → owner: what this instance claimed and has not released. */
+  readonly #held = new Map<string, Map<string, string>>();
+  #timer: NodeJS.Timeout | undefined;
+  #beating: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly instanceId: string,
+    private readonly options: RedisPresenceOptions,
+  ) {
+    this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
+  }
+
+  async start(): Promise<void> {
+    await this.#heartbeat();
+    this.#timer = setInterval(() => {
+      this.#beating ??= this.#heartbeat()
+        .catch((err: unknown) => this.options.onError?.(err instanceof Error ? err : new Error(String(err))))
+        .finally(() => (this.#beating = undefined));
+    }, this.#heartbeatMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the heartbeat and gives up this instance's members at once (a clean shutdown need not wait for the TTL). */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#beating;
+    try {
+      await this.redis.del(this.#key(`instance:${this.instanceId}:alive`));
+      await runScript(this.redis, SWEEP, [], [this.prefix]);
+    } catch {
+      // Redis is away: the alive key expires on its own and another instance sweeps.
+    }
+  }
+
+  async claim(set: string, member: string, owner: string): Promise<boolean> {
+    const won = (await this.#run(CLAIM, [this.prefix, set, member, owner, this.instanceId])) === 1;
+    if (won) {
+      let held = this.#held.get(set);
+      if (!held) this.#held.set(set, (held = new Map()));
+      held.set(member, owner);
+    }
+    return won;
+  }
+
+  async release(set: string, member: string, owner: string): Promise<void> {
+    const held = this.#held.get(set);
+    if (held?.get(member) === owner) held.delete(member);
+    await this.#run(RELEASE, [this.prefix, set, member, owner]);
+  }
+
+  async members(set: string): Promise<string[]> {
+    return (await this.#run(MEMBERS, [this.prefix, set])) as string[];
+  }
+
+  watch(set: string, listener: () => void): () => void {
+    return this.options.listen(this.#key('presence-changed:' + set), () => listener());
+  }
+
+  async #heartbeat(): Promise<void> {
+    const existed = await this.#run(HEARTBEAT, [this.prefix, this.instanceId, this.#ttlMs]);
+    if (existed === 0) await this.#restore();
+    await this.#run(SWEEP, [this.prefix]);
+  }
+
+  async #restore(): Promise<void> {
+    const args: string[] = [];
+    for (const [set, held] of this.#held) for (const [member, owner] of held) args.push(set, member, owner);
+    if (args.length > 0) await this.#run(RESTORE, [this.prefix, this.instanceId, ...args]);
+  }
+
+  async #run(script: string, args: (string | number)[]): Promise<unknown> {
+    try {
+      return await runScript(this.redis, script, [], args);
+    } catch (err) {
+      throw new UnavailableError('presence unavailable', { cause: err });
+    }
+  }
+
+  #key(name: string): string {
+    return this.prefix + name;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The Redis bus against a real Redis (TEST_REDIS_URL): the bus contract, two instances sharing
+ * one prefix, presence expiry of an instance cut off, and recovery when Redis comes back.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { RedisBus } from '../src/bus/redis-bus.js';
+import type { BusMessage } from '../src/bus/bus.js';
+import { UnavailableError } from '../src/errors.js';
+import { busContract } from './bus-contract.js';
+import { TEST_REDIS_URL, createTestRedisPrefix, eventually, needServices, startTcpProxy, viaProxy } from './services.js';
+
+const skip = await needServices('redis');
+const keys = createTestRedisPrefix();
+const buses: RedisBus[] = [];
+const connect = async (name: string, url = TEST_REDIS_URL, extra: Parameters<typeof RedisBus.connect>[2] = {}) => {
+  const bus = await RedisBus.connect(url, name, { prefix: keys.prefix, ...extra });
+  buses.push(bus);
+  return bus;
+};
+
+after(async () => {
+  await Promise.allSettled(buses.map((b) => b.close()));
+  if (!skip) await keys.clean();
+});
+
+busContract('Redis', () => connect('contract'), { skip });
+
+describe('RedisBus across instances', { skip }, () => {
+  test('publishes from two instances reach both in one seq order', async () => {
+    const a = await connect('a');
+    const b = await connect('b');
+    const gotA: BusMessage[] = [];
+    const gotB: BusMessage[] = [];
+    a.subscribe('room', (m) => gotA.push(m));
+    b.subscribe('room', (m) => gotB.push(m));
+    await Promise.all([a.lastSeq(), b.lastSeq()]);
+    const sent = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).publish('room', `{"i":${i}}`)));
+    await eventually(() => gotA.length === 40 && gotB.length === 40, 3000, 'forty messages on each instance');
+    const order = [...sent].sort((x, y) => x.seq - y.seq);
+    assert.deepEqual(gotA, order);
+    assert.deepEqual(gotB, order);
+    assert.deepEqual(await b.since('room', order[9]!.seq, 5), order.slice(10, 15));
+  });
+
+  test('a name claimed on one instance is refused to another owner on the other', async () => {
+    const a = await connect('a2');
+    const b = await connect('b2');
+    assert.equal(await a.presence.claim('names', 'zoe', 'session-a'), true);
+    assert.equal(await b.presence.claim('names', 'zoe', 'session-b'), false);
+    assert.deepEqual(await b.presence.members('names'), ['zoe']);
+  });
+
+  test('an instance cut off from Redis: publish and ping reject 503, its members expire on the others, and it all comes back', async () => {
+    const proxy = await startTcpProxy(TEST_REDIS_URL);
+    try {
+      const doomed = await connect('doomed', viaProxy(TEST_REDIS_URL, proxy), { heartbeatMs: 100, presenceTtlMs: 600 });
+      const other = await connect('other', TEST_REDIS_URL, { heartbeatMs: 100, presenceTtlMs: 600 });
+      const got: BusMessage[] = [];
+      doomed.subscribe('after-cut', (m) => got.push(m));
+      await doomed.lastSeq();
+      assert.equal(await doomed.presence.claim('online', 'ann', 's-ann'), true);
+      assert.equal(await other.presence.claim('online', 'ben', 's-ben'), true);
+      let changes = 0;
+      other.presence.watch('online', () => changes++);
+      await other.lastSeq();
+
+      proxy.cut();
+      await assert.rejects(doomed.publish('x', '{}'), UnavailableError);
+      await assert.rejects(doomed.ping(), UnavailableError);
+      await assert.rejects(doomed.lastSeq(), UnavailableError);
+      const cutAt = Date.now();
+      await eventually(async () => (await other.presence.members('online')).join() === 'ben', 3000, 'ann to expire');
+      await eventually(() => changes >= 1, 1000, 'the watcher to hear of it');
+      assert.ok(Date.now() - cutAt < 600 + 2 * 100 + 500, 'expired within TTL + two heartbeats');
+      const missed = await other.publish('after-cut', '{"while":"away"}');
+
+      proxy.restore();
+      await eventually(async () => (await doomed.ping().then(() => true, () => false)), 5000, 'the cut-off instance to recover');
+      await eventually(async () => (await other.presence.members('online')).sort().join() === 'ann,ben', 3000, 'ann to be restored');
+      await eventually(() => got.some((m) => m.seq === missed.seq), 3000, 'the message published while away to be caught up');
+      const live = await other.publish('after-cut', '{"after":"return"}');
+      await eventually(() => got.some((m) => m.seq === live.seq), 3000, 'live delivery after resubscribe');
+      assert.deepEqual(got.map((m) => m.seq), [missed.seq, live.seq]);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

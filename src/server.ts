@@ -1,5 +1,6 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
-import { buildApp, type App } from './app.js';
+import { buildApp, type App, type BuildOptions } from './app.js';
 
 export interface RunningServer {
   app: App;
@@ -9,35 +10,61 @@ export interface RunningServer {
 }
 
 /** Listens and handles the process lifecycle; everything else is built by buildApp (STYLE.md item 9). */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const app = await buildApp(config);
+export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
+  const app = await buildApp(config, options);
   const url = await app.listen({ port: config.port, host: config.host });
   let closing: Promise<void> | undefined;
   const shutdown = (signal = 'shutdown'): Promise<void> =>
     (closing ??= (async () => {
-      app.log.info({ signal }, 'shutting down: draining requests and closing sockets');
+      app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining requests and closing sockets');
       const timer = setTimeout(() => {
-        app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-        process.exit(1);
+        // Bounded: what has not finished by now is cut, and the exit code says so.
+        app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; closing the remaining connections');
+        app.server.closeAllConnections();
+        void flushLogs(app.log).then(() => process.exit(1));
       }, config.shutdownTimeoutMs);
       timer.unref();
       await app.close();
       clearTimeout(timer);
-      app.log.info('stopped');
+      app.log.info({ signal }, 'stopped');
     })());
   return { app, url, shutdown };
 }
 
+/** pino buffers (and pino-pretty runs in a worker): write everything out before process.exit. */
+export function flushLogs(log: FastifyBaseLogger): Promise<void> {
+  const flushable = log as FastifyBaseLogger & { flush?: (cb?: (err?: Error) => void) => void };
+  const flush = flushable.flush?.bind(flushable);
+  if (flush === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    try {
+      flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** SIGTERM/SIGINT: drain and exit 0; a second signal exits at once (someone is impatient). */
 export function exitOnSignals(server: RunningServer): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      server.shutdown(signal).then(
-        () => process.exit(0),
-        (err: unknown) => {
-          server.app.log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    for (const s of ['SIGTERM', 'SIGINT'] as const) {
+      process.removeListener(s, onSignal);
+      process.once(s, () => process.exit(130));
+    }
+    server.shutdown(signal).then(
+      () => flushLogs(server.app.log).then(() => process.exit(0)),
+      (err: unknown) => {
+        server.app.log.error({ err }, 'shutdown failed');
+        void flushLogs(server.app.log).then(() => process.exit(1));
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }

@@ -109,6 +109,34 @@ describe('404, 413, 415', () => {
   });
 });
 
+describe('401 Unauthorized (BOUTIQUE_API_TOKEN set)', () => {
+  test('POST /customers › without the token is 401 with WWW-Authenticate; reads stay open', async () => {
+    const guarded = await buildTestApp({ apiToken: 's3cret' });
+    try {
+      const res = await guarded.inject({ method: 'POST', url: '/customers', payload: buildCustomer() });
+      const problem = assertProblem(res, 401);
+      assert.equal(problem.type, '/problems/unauthorized');
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="boutique"');
+      assert.equal((await guarded.inject({ method: 'GET', url: '/customers' })).statusCode, 200);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  test('POST /customers › a wrong token is 401 invalid_token; the right one is 201', async () => {
+    const guarded = await buildTestApp({ apiToken: 's3cret' });
+    try {
+      const wrong = await guarded.inject({ method: 'POST', url: '/customers', headers: { authorization: 'Bearer nope' }, payload: buildCustomer() });
+      assertProblem(wrong, 401);
+      assert.match(wrong.headers['www-authenticate'] as string, /error="invalid_token"/);
+      const right = await guarded.inject({ method: 'POST', url: '/customers', headers: { authorization: 'Bearer s3cret' }, payload: buildCustomer() });
+      assert.equal(right.statusCode, 201);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
 describe('problem documents', () => {
   test('GET /problems/:slug › each problem type links to a page describing it', async () => {
     const problem = assertProblem(await app.inject({ method: 'GET', url: '/customers/999999' }), 404);

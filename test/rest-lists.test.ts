@@ -1,7 +1,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '../src/app.js';
-import { buildTestApp, createCustomer } from './helpers.js';
+import { buildTestApp, createCustomer, createOrder } from './helpers.js';
 
 // Lists page with ?page=&per_page= and say where the other pages are (Link, RFC 8288) and how
 // many there are (X-Total-Count); they filter by field, search with ?q=, and sort with ?sort=.
@@ -108,6 +108,24 @@ describe('filters and search', () => {
     assert.deepEqual(await names('/customers?q=%25'), ['100% Cotton']);
     assert.deepEqual(await names('/customers?q=_'), ['snake_case']);
     assert.deepEqual(await names('/customers?q=e_c'), ['snake_case']);
+  });
+
+  test('GET /customers?q= › an empty search (the HTML search box left blank) lists everyone', async () => {
+    assert.equal((await list('/customers?q=')).headers['x-total-count'], '7');
+    assert.equal((await list('/customers?q=%20%20')).headers['x-total-count'], '7');
+  });
+
+  test('GET /orders?q= › searches the SKUs of the items', async () => {
+    const local = await buildTestApp();
+    try {
+      const c = await createCustomer(local);
+      const shirt = await createOrder(local, c.id, { items: [{ sku: 'TSHIRT-M', quantity: 1, unitPrice: 100 }] });
+      await createOrder(local, c.id, { items: [{ sku: 'MUG', quantity: 1, unitPrice: 100 }] });
+      const res = await local.inject({ method: 'GET', url: '/orders?q=tshirt' });
+      assert.deepEqual(res.json().map((o: { id: number }) => o.id), [shirt.id]);
+    } finally {
+      await local.close();
+    }
   });
 
   test('GET /customers?q=&email= › search and filters combine', async () => {

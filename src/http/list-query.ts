@@ -28,7 +28,7 @@ export function listQuerySchema<F extends Record<string, TSchema>>(sortable: rea
     {
       page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Page number, from 1' })),
       per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PER_PAGE, description: `Items per page (default ${DEFAULT_PER_PAGE}, max ${MAX_PER_PAGE})` })),
-      q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text search' })),
+      q: Type.Optional(Type.String({ maxLength: 200, description: 'Text search; empty means no search' })),
       sort: Type.Optional(
         Type.String({
           pattern: `^-?${field}(,-?${field})*$`,
@@ -44,6 +44,12 @@ export function listQuerySchema<F extends Record<string, TSchema>>(sortable: rea
 export function parseSort<F extends string>(sort: string | undefined, fallback: SortKey<F>[]): SortKey<F>[] {
   if (!sort) return fallback;
   return sort.split(',').map((part) => (part.startsWith('-') ? { field: part.slice(1) as F, descending: true } : { field: part as F, descending: false }));
+}
+
+/** The browsable pages' search box submits `?q=` when left empty: that is no search, not a 400. */
+export function searchText(q: string | undefined): string | undefined {
+  const text = q?.trim();
+  return text ? text : undefined;
 }
 
 export function pageParams(query: { page?: number; per_page?: number }): { page: number; perPage: number } {

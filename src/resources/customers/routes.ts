@@ -4,7 +4,7 @@ import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
 import { assertIfMatch, listVersion } from '../../http/etag.js';
 import { formFields, readBody } from '../../http/body.js';
-import { pageParams, parseSort, setPaging } from '../../http/list-query.js';
+import { pageParams, parseSort, searchText, setPaging } from '../../http/list-query.js';
 import { Customer, CustomerInput, CustomerListQuery, CustomerParams, CustomerPatch, type CustomerSortField } from './schema.js';
 import { customerVersion, presentCustomer } from './presenter.js';
 import { customerListView, customerView } from './views.js';
@@ -45,7 +45,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { page, perPage } = pageParams(request.query);
     const sort = parseSort<CustomerSortField>(request.query.sort, [{ field: 'id', descending: false }]);
-    const { rows, total } = await store.customers.list({ page, perPage, sort, q: request.query.q, filters: { email: request.query.email, name: request.query.name } });
+    const { rows, total } = await store.customers.list({ page, perPage, sort, q: searchText(request.query.q), filters: { email: request.query.email, name: request.query.name } });
     const items = rows.map(presentCustomer);
     const json = JSON.stringify(items);
     setPaging(reply, request.url, page, perPage, total);

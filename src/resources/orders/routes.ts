@@ -5,7 +5,7 @@ import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
 import { assertIfMatch, listVersion } from '../../http/etag.js';
 import { formFields, readBody } from '../../http/body.js';
-import { pageParams, parseSort, setPaging } from '../../http/list-query.js';
+import { pageParams, parseSort, searchText, setPaging } from '../../http/list-query.js';
 import {
   CustomerOrderListQuery,
   CustomerOrdersParams,
@@ -66,7 +66,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function list(request: FastifyRequest, reply: FastifyReply, query: ListQuery, filters: OrderFilters, customerId?: number) {
     const { page, perPage } = pageParams(query);
     const sort = parseSort<OrderSortField>(query.sort, DEFAULT_SORT);
-    const { rows, total } = await store.orders.list({ page, perPage, sort, q: query.q, filters });
+    const { rows, total } = await store.orders.list({ page, perPage, sort, q: searchText(query.q), filters });
     const items = rows.map(presentOrder);
     const json = JSON.stringify(items);
     setPaging(reply, request.url, page, perPage, total);

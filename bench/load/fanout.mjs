@@ -1,0 +1,124 @@
+/**
+ * WebSocket fan-out: `clients` connections, one of them sends ~100-byte JSON messages, everyone
+ * (the sender too) receives each. Two phases: paced (`rate` messages/s: latency) and full speed
+ * (a window of messages in flight, counted over all receivers: throughput). The server's CPU
+ * time is read from /proc around each phase. Prints one JSON line.
+ * Usage: node fanout.mjs '<json: {kind, url, clients, rate, pacedSeconds, fullSeconds, window, serverPid, clkTck}>'
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { connectMany, percentile } from './clients.mjs';
+
+const o = JSON.parse(process.argv[2]);
+const CLK_TCK = Number(o.clkTck ?? 100);
+const cpuMicros = () => {
+  const stat = readFileSync(`/proc/${o.serverPid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let delivered = 0;
+let sent = 0;
+let latencies = null;
+let onDelivered = null;
+const MARK = '"text":"t';
+
+// Boutique sends other frames too (id, userlist, username): only "message" frames count.
+const isChat = o.kind === 'boutique' ? (t) => t.charCodeAt(9) === 109 /* m */ && t.startsWith('{"type":"message"') : () => true;
+
+function onText(_i, text) {
+  if (!isChat(text)) return;
+  delivered++;
+  if (latencies) {
+    const at = text.indexOf(MARK);
+    if (at !== -1) latencies.push(performance.now() - Number(text.slice(at + MARK.length, text.indexOf('-', at))) / 1000);
+  }
+  onDelivered?.();
+}
+
+const PAD = 'x'.repeat(40);
+function frame() {
+  const text = `t${Math.round(performance.now() * 1000)}-${PAD}`;
+  sent++;
+  if (o.kind === 'boutique') return JSON.stringify({ type: 'message', text, id: 0, date: 1700000000000 });
+  // The same shape (and size) as Boutique's delivered frame.
+  return JSON.stringify({ type: 'message', name: 'guest-1', text, id: 1, date: 1700000000000, room: 'lobby', seq: sent });
+}
+
+async function waitFor(predicate, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate() && performance.now() < deadline) await sleep(5);
+  return predicate();
+}
+
+const { clients, failed, firstError } = await connectMany(o.kind, o.url, o.clients, 50, onText);
+if (clients.length === 0) throw new Error(`no client connected: ${firstError}`);
+const n = clients.length;
+const sender = clients[0];
+
+// Warm-up: a few messages everyone receives (Boutique signs the sender in as a guest here).
+for (let i = 0; i < 5; i++) {
+  sender.send(frame());
+  await sleep(20);
+}
+await waitFor(() => delivered >= sent * n, 10_000);
+await sleep(200);
+
+// Paced.
+delivered = 0;
+sent = 0;
+latencies = [];
+let cpu0 = cpuMicros();
+let t0 = performance.now();
+const interval = 1000 / o.rate;
+const pacedEnd = t0 + o.pacedSeconds * 1000;
+for (let next = t0; next < pacedEnd; next += interval) {
+  const wait = next - performance.now();
+  if (wait > 0) await sleep(wait);
+  sender.send(frame());
+}
+await waitFor(() => delivered >= sent * n, 5000);
+let cpu1 = cpuMicros();
+const paced = {
+  sent,
+  delivered,
+  lost: sent * n - delivered,
+  msgPerSec: delivered / ((performance.now() - t0) / 1000),
+  p50: percentile(latencies.sort((a, b) => a - b), 50),
+  p99: percentile(latencies, 99),
+  cpuUsPerMsg: delivered > 0 ? (cpu1 - cpu0) / delivered : null,
+};
+latencies = null;
+
+// Full speed: keep `window` messages in flight across all receivers.
+delivered = 0;
+sent = 0;
+const limit = o.window * n;
+let running = true;
+const pump = () => {
+  while (running && sent * n - delivered < limit) sender.send(frame());
+};
+onDelivered = () => {
+  if (running && sent * n - delivered < limit - n) pump();
+};
+cpu0 = cpuMicros();
+t0 = performance.now();
+pump();
+await sleep(o.fullSeconds * 1000);
+running = false;
+await waitFor(() => delivered >= sent * n, 5000);
+cpu1 = cpuMicros();
+const elapsed = (performance.now() - t0) / 1000;
+const full = {
+  sent,
+  delivered,
+  lost: sent * n - delivered,
+  msgPerSec: delivered / elapsed,
+  cpuUsPerMsg: delivered > 0 ? (cpu1 - cpu0) / delivered : null,
+  serverCpuShare: (cpu1 - cpu0) / (elapsed * 1e6),
+};
+
+for (const c of clients) c.close();
+console.log(JSON.stringify({ clients: n, failed, firstError, frameBytes: frame().length, paced, full }));
+process.exit(0);

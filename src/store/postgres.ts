@@ -70,13 +70,23 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
  * too many clients, starting up), whatever pg calls it; the stores then answer 503.
  */
 function unavailableWhenUnreachable(pool: pg.Pool): PostgresPool {
+  const guarded = new WeakSet<pg.PoolClient>();
   return {
     async connect(): Promise<PostgresPoolClient> {
+      let client: pg.PoolClient;
       try {
-        return await pool.connect();
+        client = await pool.connect();
       } catch (err) {
         throw new UnavailableError('database unavailable', { cause: err });
       }
+      // pg-pool listens for 'error' only while a client is idle. A connection that breaks while
+      // checked out (the query already failed with ECONNRESET) emits 'error' again on the
+      // client; with no listener that is an uncaught exception, i.e. a crash.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on('error', () => {});
+      }
+      return client;
     },
     end: () => pool.end(),
   };

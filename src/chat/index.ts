@@ -2,12 +2,16 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
+import { ChatHub } from './hub.js';
+import { ChatTransport } from './transport.js';
 
 export interface ChatDeps {
   config: Config;
   bus: Bus;
   store: Store;
   logger: FastifyBaseLogger;
+  /** How long a disconnected session keeps its name for a resume (default 30 s). */
+  graceMs?: number;
 }
 
 export interface ChatService {
@@ -17,7 +21,36 @@ export interface ChatService {
   connections(): number;
 }
 
-// Replaced by the WebSocket transport (issue 3).
-export function attachChat(_app: FastifyInstance, _deps: ChatDeps): ChatService {
-  return { close: async () => {}, connections: () => 0 };
+export const DEFAULT_GRACE_MS = 30_000;
+
+/**
+ * The chat and the change-event subscriptions on the same port as HTTP: upgrades of
+ * `/socketserver` and `/` on the Fastify server (docs/chat-protocol.md).
+ */
+export function attachChat(app: FastifyInstance, deps: ChatDeps): ChatService {
+  const { config, bus, store, logger } = deps;
+  const log = logger.child({ component: 'chat' });
+  const hub = new ChatHub({
+    bus,
+    store: store.chat,
+    logger: log,
+    instanceId: config.instanceId,
+    chatHistory: config.chatHistory,
+    apiToken: config.apiToken,
+    readTokenRequired: config.readTokenRequired,
+    graceMs: deps.graceMs ?? DEFAULT_GRACE_MS,
+  });
+  const transport = new ChatTransport(app.server, hub, config, log);
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= transport.close().then(async () => {
+        // Let the disconnect handlers of the sockets just closed publish their user lists.
+        await new Promise((resolve) => setImmediate(resolve));
+        hub.stop();
+      });
+      return closing;
+    },
+    connections: () => transport.connections(),
+  };
 }

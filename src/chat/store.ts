@@ -18,14 +18,17 @@ export class ChatStore {
       .execute();
   }
 
-  /** The last `limit` messages of `room`, oldest first. */
+  /**
+   * The last `limit` messages of `room`, oldest first. In insertion order, not seq order: an
+   * in-process bus starts its seq again at 1 after a restart while the history persists.
+   */
   async recent(room: string, limit: number): Promise<StoredChatMessage[]> {
     if (limit <= 0) return [];
     const rows = await this.db
       .selectFrom('chat_messages')
       .select(['room', 'seq', 'payload'])
       .where('room', '=', room)
-      .orderBy('seq', 'desc')
+      .orderBy('id', 'desc')
       .limit(limit)
       .execute();
     return rows.reverse();

@@ -1,0 +1,58 @@
+/**
+ * What is decided before the upgrade: path, Origin, subprotocol and token. A refused handshake
+ * is a plain HTTP response (RFC 6455 §4.2.2: "the server MUST … return an appropriate HTTP
+ * error code"), so browsers see the connection fail.
+ */
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export const CHAT_PATHS: ReadonlySet<string> = new Set(['/socketserver', '/']);
+
+/** MDN's sample client offers `json`; the seed's snippet offers `protocolOne`. */
+export const SUBPROTOCOLS: ReadonlySet<string> = new Set(['json', 'protocolOne']);
+
+export function offeredProtocols(req: IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (header === undefined) return [];
+  return header.split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/** The first protocol the client offered that the server speaks (the client's order is its preference). */
+export function selectProtocol(offered: Iterable<string>): string | false {
+  for (const p of offered) if (SUBPROTOCOLS.has(p)) return p;
+  return false;
+}
+
+/**
+ * A foreign Origin is refused when ALLOWED_ORIGINS is set. No Origin (not a browser) and the
+ * server's own origin (the /chat page it serves) are always allowed.
+ */
+export function originAllowed(req: IncomingMessage, allowed: readonly string[] | undefined): boolean {
+  const origin = req.headers.origin;
+  if (allowed === undefined || origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** The token a client presents at the handshake: `?token=` (browsers cannot set headers) or a bearer header. */
+export function handshakeToken(req: IncomingMessage, url: URL): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth !== undefined && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '');
+  return url.searchParams.get('token') ?? undefined;
+}
+
+export function refuseHandshake(socket: Duplex, status: number, message: string): void {
+  if (socket.writable) {
+    const body = message + '\n';
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}

@@ -1,0 +1,133 @@
+/**
+ * Client → server: one text frame becomes one typed message, or a SocketError naming what is
+ * wrong (the connection stays open). The types are those of MDN's sample chat and the seed's
+ * snippet, plus the additions documented in docs/chat-protocol.md.
+ */
+import { socketError, SocketError } from './errors.js';
+
+export const DEFAULT_ROOM = 'lobby';
+
+/** Types that may carry a `target` and are forwarded to that user alone (WebRTC signaling). */
+export const TARGETED_TYPES: ReadonlySet<string> = new Set(['message', 'video-offer', 'video-answer', 'new-ice-candidate', 'hang-up']);
+
+export type ClientMessage =
+  | { type: 'username'; name: string; date: number }
+  | { type: 'message'; text: string; date: number; room: string | undefined }
+  | { type: 'targeted'; target: string; payload: Record<string, unknown> }
+  | { type: 'join'; room: string }
+  | { type: 'leave'; room: string }
+  | { type: 'subscribe'; topic: string; token: string | undefined }
+  | { type: 'unsubscribe'; topic: string }
+  | { type: 'resume'; session: string; seq: number; hints: ResumeHints };
+
+/** What a client remembers of its session, used when the session lives on another instance. */
+export interface ResumeHints {
+  name: string | undefined;
+  rooms: string[] | undefined;
+  topics: string[] | undefined;
+}
+
+const ROOM = /^[\p{L}\p{N}_-]{1,64}$/u;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_NAME = 32;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Names and texts are delivered safe to insert as HTML: the seed's client uses innerHTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** The canonical (escaped, trimmed) form of a requested user name. */
+export function normalizeName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > MAX_NAME || CONTROL.test(name)) throw socketError('BAD_NAME');
+  return escapeHtml(name);
+}
+
+export function validRoom(room: unknown): room is string {
+  return typeof room === 'string' && ROOM.test(room);
+}
+
+type Json = Record<string, unknown>;
+
+function str(frame: Json, field: string): string {
+  const v = frame[field];
+  if (typeof v !== 'string') throw socketError('MISSING_FIELD', `"${field}" must be a string.`);
+  return v;
+}
+
+function optionalStr(frame: Json, field: string): string | undefined {
+  const v = frame[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw socketError('MISSING_FIELD', `"${field}" must be a string.`);
+  return v;
+}
+
+function optionalStrings(frame: Json, field: string): string[] | undefined {
+  const v = frame[field];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw socketError('MISSING_FIELD', `"${field}" must be a list of strings.`);
+  return v as string[];
+}
+
+function room(frame: Json): string {
+  const r = str(frame, 'room');
+  if (!validRoom(r)) throw socketError('BAD_ROOM');
+  return r;
+}
+
+/** The client's `date` (ms since the epoch) as MDN's client sends it; the server's clock otherwise. */
+function clientDate(frame: Json): number {
+  return typeof frame.date === 'number' && Number.isFinite(frame.date) ? frame.date : Date.now();
+}
+
+/** Parses a text frame. Throws SocketError (never anything else) on bad input. */
+export function parseClientMessage(text: string): ClientMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw socketError('BAD_JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw socketError('BAD_FRAME');
+  const frame = value as Json;
+  const type = frame.type;
+  if (typeof type !== 'string') throw socketError('BAD_FRAME');
+
+  const target = frame.target;
+  if (typeof target === 'string' && target.length > 0) {
+    if (!TARGETED_TYPES.has(type)) throw socketError('UNKNOWN_TYPE', `Type "${type.slice(0, 40)}" cannot carry a target.`);
+    if (type === 'message') str(frame, 'text');
+    return { type: 'targeted', target, payload: frame };
+  }
+
+  switch (type) {
+    case 'username':
+      return { type, name: str(frame, 'name'), date: clientDate(frame) };
+    case 'message': {
+      const date = clientDate(frame);
+      const r = optionalStr(frame, 'room');
+      if (r !== undefined && !validRoom(r)) throw socketError('BAD_ROOM');
+      return { type, text: str(frame, 'text'), date, room: r };
+    }
+    case 'join':
+    case 'leave':
+      return { type, room: room(frame) };
+    case 'subscribe':
+      return { type, topic: str(frame, 'topic'), token: optionalStr(frame, 'token') };
+    case 'unsubscribe':
+      return { type, topic: str(frame, 'topic') };
+    case 'resume': {
+      const seq = frame.seq;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw socketError('MISSING_FIELD', '"seq" must be a non-negative integer.');
+      const hints: ResumeHints = { name: optionalStr(frame, 'name'), rooms: optionalStrings(frame, 'rooms'), topics: optionalStrings(frame, 'topics') };
+      return { type, session: str(frame, 'session'), seq, hints };
+    }
+    default:
+      throw socketError('UNKNOWN_TYPE', `Unknown message type "${type.slice(0, 40)}".`);
+  }
+}
+
+export { SocketError };

@@ -1,0 +1,132 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, TestClient, type Frame, type Running } from './chat-helpers.js';
+
+const seqOf = (frames: Frame[]): number => Math.max(0, ...frames.map((f) => (typeof f.seq === 'number' ? f.seq : 0)));
+
+describe('chat resume', () => {
+  let running: Running;
+  before(async () => {
+    running = await startApp({ wsRateLimit: 10_000 });
+  });
+  after(async () => {
+    await running.close();
+  });
+
+  it('gives a client that comes back with its last seq exactly what it missed, and its name', async () => {
+    const alice = await TestClient.connect(running.wsUrl);
+    const bob = await TestClient.connect(running.wsUrl);
+    const session = alice.session;
+    await alice.signIn('alice');
+    await bob.signIn('bob');
+    bob.send({ type: 'message', text: 'seen', date: 1 });
+    await alice.next('message');
+    await alice.drain();
+    const last = seqOf(alice.frames);
+
+    alice.ws.terminate();
+    await alice.closed;
+    for (const text of ['missed 1', 'missed 2', 'missed 3']) {
+      bob.send({ type: 'message', text, date: 1 });
+      await bob.next('message');
+    }
+    const thief = await TestClient.connect(running.wsUrl);
+    thief.send({ type: 'username', name: 'alice', date: 1 });
+    assert.equal((await thief.next('rejectusername')).name, 'alice1', 'the name stays reserved for its session');
+
+    const back = await TestClient.connect(running.wsUrl);
+    back.send({ type: 'resume', session, seq: last });
+    const resumed = await back.next('resumed');
+    assert.equal(resumed.name, 'alice');
+    assert.equal(resumed.session, session);
+    bob.send({ type: 'message', text: 'live', date: 1 });
+    const texts: string[] = [];
+    const seqs: number[] = [];
+    while (texts.length < 4) {
+      const f = await back.next();
+      if (typeof f.seq === 'number') seqs.push(f.seq);
+      if (f.type === 'message') texts.push(f.text as string);
+    }
+    assert.deepEqual(texts, ['missed 1', 'missed 2', 'missed 3', 'live']);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.equal(new Set(seqs).size, seqs.length, 'nothing twice');
+    assert.ok((await back.drain()).every((f) => f.type !== 'message'));
+    for (const c of [bob, thief, back]) c.close();
+  });
+
+  it('loses nothing and repeats nothing across repeated drops while messages keep coming', async () => {
+    const sender = await TestClient.connect(running.wsUrl);
+    let reader = await TestClient.connect(running.wsUrl);
+    const session = reader.session;
+    await reader.signIn('reader');
+    // Everything a user would have seen on screen, over all the connections it had.
+    const received: string[] = [];
+    let last = seqOf(reader.frames);
+    const keep = (frames: Frame[]) => {
+      for (const f of frames) if (f.type === 'message') received.push(f.text as string);
+      last = Math.max(last, seqOf(frames));
+    };
+    const total = 60;
+    const sending = (async () => {
+      for (let i = 0; i < total; i++) {
+        sender.send({ type: 'message', text: `m${i}`, date: 1 });
+        await sender.next('message');
+      }
+    })();
+    for (let drop = 0; drop < 4; drop++) {
+      await new Promise((r) => setTimeout(r, 15));
+      reader.ws.terminate();
+      await reader.closed;
+      keep(reader.frames);
+      // Resuming at the handshake: no live frame can come before the missed ones.
+      reader = await TestClient.open(`${running.wsUrl}?session=${session}&seq=${last}`);
+      assert.equal((await reader.next()).type, 'id');
+      await reader.next('resumed');
+    }
+    await sending;
+    const countNow = () => received.length + reader.frames.filter((f) => f.type === 'message').length;
+    while (countNow() < total) await reader.next('message');
+    await reader.drain();
+    keep(reader.frames);
+    assert.deepEqual(received, Array.from({ length: total }, (_, i) => `m${i}`));
+    sender.close();
+    reader.close();
+  });
+
+  it('refuses an unknown session with an error frame and keeps the connection usable', async () => {
+    const c = await TestClient.connect(running.wsUrl);
+    c.send({ type: 'resume', session: 'no-such-session', seq: 1 });
+    assert.equal((await c.next('error')).code, 'RESUME_FAILED');
+    c.send({ type: 'message', text: 'fresh start', date: 1 });
+    assert.equal((await c.next('message')).text, 'fresh start');
+    c.close();
+  });
+
+  it('resumes room membership and topic subscriptions too', async () => {
+    const c = await TestClient.connect(running.wsUrl);
+    const session = c.session;
+    c.send({ type: 'join', room: 'ops' });
+    await c.next('joined');
+    c.send({ type: 'subscribe', topic: 'customers' });
+    const subscribed = await c.next('subscribed');
+    c.ws.terminate();
+    await c.closed;
+    const other = await TestClient.connect(running.wsUrl);
+    other.send({ type: 'join', room: 'ops' });
+    await other.next('joined');
+    other.send({ type: 'message', room: 'ops', text: 'while away', date: 1 });
+    await other.next('message');
+    await running.app.services.feed.publish(['customers'], 'created', { id: 99, name: 'Away' });
+
+    const back = await TestClient.connect(running.wsUrl);
+    back.send({ type: 'resume', session, seq: subscribed.seq as number });
+    const resumed = await back.next('resumed');
+    assert.deepEqual([...(resumed.rooms as string[])].sort(), ['lobby', 'ops']);
+    assert.deepEqual(resumed.topics, ['customers']);
+    assert.equal((await back.next('message')).text, 'while away');
+    const event = await back.next('event');
+    assert.deepEqual(event.data, { id: 99, name: 'Away' });
+    other.close();
+    back.close();
+  });
+});

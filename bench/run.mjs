@@ -54,14 +54,14 @@ if (!existsSync(BOUTIQUE_CLI)) throw new Error('dist/cli.js is missing: run `npm
 
 const log = (msg) => console.error(`[bench ${((Date.now() - STARTED) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
 
-function boutiqueArgs() {
-  return opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, BOUTIQUE_CLI, 'serve'] : [BOUTIQUE_CLI, 'serve'];
+function boutiqueArgs(profile) {
+  return profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, BOUTIQUE_CLI, 'serve'] : [BOUTIQUE_CLI, 'serve'];
 }
 
 function startBoutique(port, dbFile, extra = {}) {
   return start('boutique', {
     core: SERVER_CORE,
-    args: boutiqueArgs(),
+    args: boutiqueArgs(extra.profile ?? opts.profile),
     cwd: ROOT,
     nofile: extra.nofile,
     env: {
@@ -96,7 +96,7 @@ async function restScenarios(tmp, results) {
   writeBareDb(files.bare, data);
   const ports = { boutique: await freePort(), 'json-server': await freePort(), bare: await freePort() };
   const servers = {
-    boutique: startBoutique(ports.boutique, files.boutique),
+    boutique: startBoutique(ports.boutique, files.boutique, { profile: false }),
     'json-server': start('json-server', {
       core: SERVER_CORE,
       args: [join(HERE, 'node_modules', 'json-server', 'lib', 'cli', 'bin.js'), '--port', String(ports['json-server']), '--host', '127.0.0.1', '--quiet', files.json],
@@ -110,6 +110,12 @@ async function restScenarios(tmp, results) {
     await waitHttp(`http://127.0.0.1:${ports.bare}/customers/1`, servers.bare);
     log(`seeding Boutique with ${data.customers.length} customers and ${data.orders.length} orders through its API`);
     await seedBoutique(`http://127.0.0.1:${ports.boutique}`, data);
+    if (opts.profile) {
+      // The profile should show the scenarios, not the seeding: restart Boutique on the seeded file, profiled.
+      await stop(servers.boutique, 'SIGTERM', 15_000);
+      servers.boutique = startBoutique(ports.boutique, files.boutique, { profile: true });
+      await waitHttp(`http://127.0.0.1:${ports.boutique}/healthz`, servers.boutique);
+    }
     const listPath = { boutique: '/customers?page=3&per_page=20', bare: '/customers?page=3&per_page=20', 'json-server': '/customers?_page=3&_limit=20' };
     const createdOk = { boutique: 0, bare: 0, 'json-server': 0 };
     for (const scenario of wanted) {

@@ -126,7 +126,7 @@ export function renderSvg(r) {
     p.bars.forEach(([name, v], j) => {
       const y = oy + 40 + j * (barH + 12);
       const w = v == null ? 0 : Math.max(1, (v / max) * span);
-      parts.push(`<text x="${ox + left - 6}" y="${y + barH / 2 + 4}" text-anchor="end">${esc(label(name))}</text>`);
+      parts.push(`<text x="${ox + left - 6}" y="${y + barH / 2 + 4}" text-anchor="end">${esc(name === 'socketio' ? 'Socket.IO 4' : name === 'ws' ? 'bare ws' : label(name))}</text>`);
       parts.push(`<rect x="${ox + left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[name]}"/>`);
       parts.push(`<text x="${(ox + left + w + 4).toFixed(1)}" y="${y + barH / 2 + 4}">${esc(fmt(v, p.digits ?? 0))}</text>`);
     });

@@ -1,26 +1,42 @@
 import type { Bus, BusListener, BusMessage, Presence } from './bus.js';
 
-/** How many messages each channel's log keeps for resume. */
+/** How many messages a resume may read back from one channel (the Redis bus trims each channel's stream to this). */
 export const DEFAULT_LOG_SIZE = 1000;
+/** The in-process bus keeps one log for all channels: the last this many messages of the shop. */
+export const DEFAULT_RING_SIZE = 20_000;
 
 /**
  * The in-process bus: one instance, no network. Delivery is synchronous and in seq order,
  * which is what a single process needs and what the Redis bus reproduces across processes.
+ *
+ * The resume log is one ring of the shop's last messages rather than a log per channel: every
+ * customer has topics of its own (`customers/7`), and a log per channel would keep memory for
+ * each customer ever written. The ring's memory is fixed; seqs in it are increasing, so `since`
+ * finds its starting point by binary search.
  */
 export class MemoryBus implements Bus {
   #seq = 0;
   readonly #listeners = new Map<string, Set<BusListener>>();
-  readonly #logs = new Map<string, BusMessage[]>();
+  readonly #ring: (BusMessage | undefined)[];
+  /** Index of the oldest message in the ring, and how many it holds. */
+  #start = 0;
+  #count = 0;
   readonly presence: Presence = new MemoryPresence();
 
-  constructor(private readonly logSize = DEFAULT_LOG_SIZE) {}
+  constructor(ringSize = DEFAULT_RING_SIZE) {
+    this.#ring = new Array<BusMessage | undefined>(ringSize);
+  }
 
   async publish(channel: string, data: string): Promise<BusMessage> {
     const message: BusMessage = { seq: ++this.#seq, channel, data };
-    let log = this.#logs.get(channel);
-    if (!log) this.#logs.set(channel, (log = []));
-    log.push(message);
-    if (log.length > this.logSize) log.splice(0, log.length - this.logSize);
+    const size = this.#ring.length;
+    if (this.#count < size) {
+      this.#ring[(this.#start + this.#count) % size] = message;
+      this.#count++;
+    } else {
+      this.#ring[this.#start] = message;
+      this.#start = (this.#start + 1) % size;
+    }
     this.#deliver(message);
     return message;
   }
@@ -40,13 +56,19 @@ export class MemoryBus implements Bus {
   }
 
   async since(channel: string, after: number, limit: number): Promise<BusMessage[]> {
-    const log = this.#logs.get(channel) ?? [];
+    const size = this.#ring.length;
+    const at = (i: number) => this.#ring[(this.#start + i) % size]!;
+    let lo = 0;
+    let hi = this.#count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at(mid).seq <= after) lo = mid + 1;
+      else hi = mid;
+    }
     const out: BusMessage[] = [];
-    for (const m of log) {
-      if (m.seq > after) {
-        out.push(m);
-        if (out.length >= limit) break;
-      }
+    for (let i = lo; i < this.#count && out.length < limit; i++) {
+      const m = at(i);
+      if (m.channel === channel) out.push(m);
     }
     return out;
   }

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Bus, BusListener, BusMessage, Presence } from './bus.js';
 import { DEFAULT_LOG_SIZE } from './memory-bus.js';
+
+/** A channel's resume log lives this long after its last message (a day: older resumes start afresh). */
+const LOG_RETENTION_SECONDS = 86_400;
 import { RedisPresence } from './redis-presence.js';
 import { PUBLISH, runScript } from './redis-scripts.js';
 import { UnavailableError } from '../errors.js';
@@ -107,7 +110,7 @@ export class RedisBus implements Bus {
   }
 
   async publish(channel: string, data: string): Promise<BusMessage> {
-    const seq = await this.#run(() => runScript(this.commands, PUBLISH, [this.#key('seq'), this.#key('log:' + channel)], [this.#channel(channel), data, this.#logSize]));
+    const seq = await this.#run(() => runScript(this.commands, PUBLISH, [this.#key('seq'), this.#key('log:' + channel)], [this.#channel(channel), data, this.#logSize, LOG_RETENTION_SECONDS]));
     return { seq: Number(seq), channel, data };
   }
 

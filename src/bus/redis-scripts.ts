@@ -10,10 +10,15 @@ import type { Redis } from 'ioredis';
  * primary with replicas), not Redis Cluster.
  */
 
-/** KEYS: seq, stream. ARGV: pubsub channel, data, maxlen. Returns the seq. */
+/**
+ * KEYS: seq, stream. ARGV: pubsub channel, data, maxlen, retention seconds. Returns the seq.
+ * A channel's stream expires when nothing was published to it for the retention: every customer
+ * has topics of its own, and their streams must not pile up in Redis forever.
+ */
 export const PUBLISH = `
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'd', ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[1], seq .. '\\n' .. ARGV[2])
 return seq
 `;

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
@@ -50,8 +50,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const store = await createStore(config, { onQuery: (ms, ok) => metrics.dbQueryDuration.observe({ dialect, outcome: ok ? 'ok' : 'error' }, ms / 1000) });
   let bus: Bus;
+  // The bus connects before the app (and its logger) exists; its errors are logged once the app
+  // is built, at most one line per 10 s so a Redis outage does not flood the log.
+  let log: FastifyBaseLogger | undefined;
+  let lastBusError = 0;
+  const onBusError = (err: Error) => {
+    const now = Date.now();
+    if (now - lastBusError < 10_000) return;
+    lastBusError = now;
+    log?.warn({ err: { message: err.message, code: (err as Error & { code?: string }).code } }, 'bus (Redis) error');
+  };
   try {
-    bus = new MeasuredBus(await createBus(config), metrics);
+    bus = new MeasuredBus(await createBus(config, { onError: onBusError }), metrics);
   } catch (err) {
     await store.close();
     throw err;
@@ -73,6 +83,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
+  log = app.log;
   const feed = new ChangeFeed(bus, (err) => app.log.error({ err }, 'change event could not be published'));
   const services: Services = { config, store, bus, feed, chat: undefined as unknown as ChatService, metrics, accepting: true };
   app.decorate('services', services);
@@ -86,7 +97,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(orderRoutes);
   await app.register(sseRoutes);
   await app.register(pageRoutes);
-  services.chat = attachChat(app, { config, bus, store, logger: app.log });
+  services.chat = attachChat(app, { config, bus, store, logger: app.log, metrics });
   metrics.observeConnections(() => services.chat.connections());
 
   app.addHook('preClose', async () => {

@@ -19,7 +19,10 @@ interface Local {
 export class LocalChannels {
   readonly #channels = new Map<string, Local>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly onFanOut?: (frame: string, receivers: number) => void,
+  ) {}
 
   join(channel: string, receiver: Receiver): void {
     let local = this.#channels.get(channel);
@@ -28,6 +31,7 @@ export class LocalChannels {
       const stop = this.bus.subscribe(channel, (message: BusMessage) => {
         const frame = message.seq > 0 ? withSeq(message.data, message.seq) : message.data;
         for (const member of members) member.deliver(channel, message.seq, frame);
+        this.onFanOut?.(frame, members.size);
       });
       this.#channels.set(channel, (local = { members, stop }));
     }

@@ -20,6 +20,14 @@ import {
   unsubscribedFrame, userlistFrame, usernameFrame,
 } from './frames.js';
 import { joinDirect, missedFrames, roomHistory, splitDirect } from './replay.js';
+import type { ChatMetrics } from './index.js';
+
+const FRAME_TYPE = /^\{"type":"([^"]+)"/;
+
+/** Counts each fan-out once with its number of receivers (the frame is built once, too). */
+function countDelivery(metrics: ChatMetrics) {
+  return (frame: string, receivers: number): void => metrics.countChatFrame('out', FRAME_TYPE.exec(frame)?.[1] ?? 'unknown', receivers);
+}
 
 export interface HubLogger {
   error(obj: object, msg: string): void;
@@ -38,6 +46,7 @@ export interface HubOptions {
   readTokenRequired: boolean;
   /** How long a disconnected session keeps its name. */
   graceMs: number;
+  metrics?: ChatMetrics | undefined;
 }
 
 /** What the transport holds for one socket. */
@@ -62,13 +71,15 @@ export class ChatHub {
 
   constructor(private readonly options: HubOptions) {
     this.#bus = options.bus;
-    this.#channels = new LocalChannels(options.bus);
+    this.#channels = new LocalChannels(options.bus, options.metrics ? countDelivery(options.metrics) : undefined);
     this.#detached = new DetachedSessions(options.graceMs, (state) => {
       if (state.name !== undefined) this.#background(this.#bus.presence.release(NAMES_SET, state.name, state.session));
     });
     this.#tokenDigest = options.apiToken === undefined ? undefined : digest(options.apiToken);
     this.#stops.push(this.#bus.subscribe(DIRECT_CHANNEL, (m) => this.#onDirect(m)));
     this.#stops.push(this.#bus.subscribe(RESUMED_CHANNEL, (m) => this.#onResumedElsewhere(m.data)));
+    // Members of a crashed instance expire from presence without a release: tell everyone.
+    this.#stops.push(this.#bus.presence.watch(ONLINE_SET, () => this.#background(this.#publishUserlist())));
   }
 
   /** True when a subscription needs the API token. */
@@ -129,7 +140,14 @@ export class ChatHub {
 
   async #handle(client: ChatClient, text: string): Promise<void> {
     if (client.closed) return;
-    const message = parseClientMessage(text);
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(text);
+    } catch (err) {
+      this.options.metrics?.countChatFrame('in', 'invalid');
+      throw err;
+    }
+    this.options.metrics?.countChatFrame('in', message.type);
     switch (message.type) {
       case 'username': return this.#username(client, message.name, message.date);
       case 'message': return this.#message(client, message);

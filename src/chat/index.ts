@@ -12,6 +12,13 @@ export interface ChatDeps {
   logger: FastifyBaseLogger;
   /** How long a disconnected session keeps its name for a resume (default 30 s). */
   graceMs?: number;
+  metrics?: ChatMetrics;
+}
+
+/** The counters the chat feeds (src/metrics/registry.ts implements them). */
+export interface ChatMetrics {
+  countChatFrame(direction: 'in' | 'out', type: string, count?: number): void;
+  countDroppedClient(reason: 'slow_reader' | 'heartbeat' | 'flood' | 'frame_too_large'): void;
 }
 
 export interface ChatService {
@@ -39,8 +46,9 @@ export function attachChat(app: FastifyInstance, deps: ChatDeps): ChatService {
     apiToken: config.apiToken,
     readTokenRequired: config.readTokenRequired,
     graceMs: deps.graceMs ?? DEFAULT_GRACE_MS,
+    metrics: deps.metrics,
   });
-  const transport = new ChatTransport(app.server, hub, config, log);
+  const transport = new ChatTransport(app.server, hub, config, log, deps.metrics);
   let closing: Promise<void> | undefined;
   return {
     close() {

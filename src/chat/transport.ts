@@ -10,6 +10,8 @@ import type { ChatHub, HubConnection, HubLogger } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
 import { SOCKET_ERRORS } from './errors.js';
 import { errorFrame } from './frames.js';
+import type { ChatMetrics } from './index.js';
+import { FrameWriter } from './frame-writer.js';
 import { CHAT_PATHS, handshakeToken, offeredProtocols, originAllowed, refuseHandshake, selectProtocol } from './handshake.js';
 
 export type TransportConfig = Pick<Config, 'wsMaxFrame' | 'wsRateLimit' | 'wsHeartbeatMs' | 'wsSendBufferMax' | 'allowedOrigins'>;
@@ -28,6 +30,7 @@ export class ChatTransport {
   readonly #wss: WebSocketServer;
   readonly #sockets = new Map<WebSocket, SocketState>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #writer = new FrameWriter();
   #accepting = true;
 
   constructor(
@@ -35,6 +38,7 @@ export class ChatTransport {
     private readonly hub: ChatHub,
     private readonly config: TransportConfig,
     private readonly logger: HubLogger,
+    private readonly metrics?: ChatMetrics,
   ) {
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -73,18 +77,22 @@ export class ChatTransport {
   #accept(ws: WebSocket, authorized: boolean, resume: { session: string; seq: number } | undefined): void {
     const { wsSendBufferMax } = this.config;
     const logger = this.logger;
+    const metrics = this.metrics;
+    const writer = this.#writer;
     const connection = this.hub.open(
       {
         send(frame) {
           if (ws.readyState !== WebSocket.OPEN) return;
           // A client that stops reading is cut off before its buffer grows without bound: once the
           // kernel's buffers are full, what ws could not write piles up here.
-          if (ws.bufferedAmount > wsSendBufferMax) {
-            logger.debug({ bufferedAmount: ws.bufferedAmount }, SOCKET_ERRORS.SLOW_READER.message);
+          const backlog = writer.backlog(ws);
+          if (backlog > wsSendBufferMax) {
+            logger.debug({ backlog }, SOCKET_ERRORS.SLOW_READER.message);
+            metrics?.countDroppedClient('slow_reader');
             ws.terminate();
             return;
           }
-          ws.send(frame);
+          writer.write(ws, frame);
         },
         close(code, reason) {
           if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason);
@@ -101,6 +109,7 @@ export class ChatTransport {
       if (state.flooded) return;
       if (!state.bucket.take()) {
         state.flooded = true;
+        this.metrics?.countDroppedClient('flood');
         ws.close(SOCKET_ERRORS.RATE_LIMITED.closeCode, SOCKET_ERRORS.RATE_LIMITED.message);
         return;
       }
@@ -115,6 +124,7 @@ export class ChatTransport {
     };
     const socketOnError = (err: Error): void => {
       // ws has already chosen the close code (1009 for a frame over maxPayload, 1002 for a bad frame).
+      if ((err as Error & { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.metrics?.countDroppedClient('frame_too_large');
       this.logger.debug({ err }, 'websocket error');
     };
     const socketOnClose = (): void => {
@@ -132,6 +142,7 @@ export class ChatTransport {
     for (const [ws, state] of this.#sockets) {
       if (!state.alive) {
         this.logger.debug({}, SOCKET_ERRORS.HEARTBEAT_TIMEOUT.message);
+        this.metrics?.countDroppedClient('heartbeat');
         ws.terminate();
         continue;
       }

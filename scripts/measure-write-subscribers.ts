@@ -60,7 +60,7 @@ async function writes(port: number, label: string): Promise<number> {
   return WRITES / seconds;
 }
 
-async function subscribe(port: number, count: number): Promise<{ sockets: WebSocket[]; received: () => number }> {
+async function subscribe(port: number, count: number, topic: string): Promise<{ sockets: WebSocket[]; received: () => number }> {
   let received = 0;
   const sockets = await Promise.all(
     Array.from(
@@ -73,7 +73,7 @@ async function subscribe(port: number, count: number): Promise<{ sockets: WebSoc
             if (msg.type === 'subscribed') resolve(ws);
             if (msg.type === 'event') received++;
           });
-          ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', topic: 'customers' })));
+          ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', topic })));
           ws.on('error', reject);
         }),
     ),
@@ -84,7 +84,8 @@ async function subscribe(port: number, count: number): Promise<{ sockets: WebSoc
 // The subscribers live in their own process so that receiving 100 × N events does not steal CPU from the writer.
 if (process.argv.includes('--subscriber-child')) {
   const port = arg('port', 0);
-  const subs = await subscribe(port, SUBSCRIBERS);
+  const topicIndex = process.argv.indexOf('--topic');
+  const subs = await subscribe(port, SUBSCRIBERS, process.argv[topicIndex + 1] ?? 'customers');
   process.send?.('ready');
   process.on('message', () => {
     process.send?.(String(subs.received()));
@@ -102,16 +103,25 @@ const server = await start(dir, port);
 try {
   await writes(port, 'warmup');
   const without = await writes(port, 'zero');
-  const child = spawn(process.execPath, ['--import', 'tsx', process.argv[1]!, '--subscriber-child', '--port', String(port), '--subscribers', String(SUBSCRIBERS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise((r) => child.once('message', r));
-  const withSubs = await writes(port, 'hundred');
-  await new Promise((r) => setTimeout(r, 2000));
-  child.send('report');
-  const received = Number(await new Promise((r) => child.once('message', r)));
+  const run = async (topic: string, label: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', process.argv[1]!, '--subscriber-child', '--port', String(port), '--subscribers', String(SUBSCRIBERS), '--topic', topic], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise((r) => child.once('message', r));
+    const rate = await writes(port, label);
+    await new Promise((r) => setTimeout(r, 2000));
+    child.send('report');
+    const received = Number(await new Promise((r) => child.once('message', r)));
+    await new Promise((r) => child.once('exit', r));
+    return { rate, received };
+  };
+  // Subscribers of a topic no write touches: the cost of publishing and of connected sockets alone.
+  const idle = await run('customers/999999999', 'idle');
+  // Subscribers of `customers`: every write is delivered to each of them.
+  const busy = await run('customers', 'busy');
   console.log(`writes per run: ${WRITES}, ${IN_FLIGHT} in flight`);
-  console.log(`POST /customers with 0 subscribers:   ${without.toFixed(0)} writes/s`);
-  console.log(`POST /customers with ${SUBSCRIBERS} subscribers: ${withSubs.toFixed(0)} writes/s (ratio ${(withSubs / without).toFixed(2)})`);
-  console.log(`events delivered to subscribers: ${received} (expected ${WRITES * SUBSCRIBERS})`);
+  console.log(`POST /customers, no subscribers:                         ${without.toFixed(0)} writes/s`);
+  console.log(`POST /customers, ${SUBSCRIBERS} subscribers of another topic:      ${idle.rate.toFixed(0)} writes/s (ratio ${(idle.rate / without).toFixed(2)})`);
+  console.log(`POST /customers, ${SUBSCRIBERS} subscribers receiving every write: ${busy.rate.toFixed(0)} writes/s (ratio ${(busy.rate / without).toFixed(2)})`);
+  console.log(`events delivered: ${busy.received} (expected ${WRITES * SUBSCRIBERS}); to the idle subscribers: ${idle.received}`);
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));

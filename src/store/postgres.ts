@@ -52,6 +52,8 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
   return {
     dialect: 'postgres',
     db,
+    // Precompiled queries (src/store/prepared.ts) go through Kysely's pool like any other.
+    run: (query) => db.executeQuery(query),
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './database.js';
 import type { Connection } from './store.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
@@ -38,9 +38,40 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
     },
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...queryLog(options.onQuery) });
+  const onQuery = options.onQuery;
+
+  /**
+   * Runs a precompiled query (src/store/prepared.ts) on its cached statement, synchronously:
+   * better-sqlite3 is synchronous anyway, and Kysely's path around it (connection mutex, logging
+   * wrapper, result plugins, several promises) cost more than the statement itself. Inside an
+   * open transaction the query instead queues behind it through Kysely, as every other query
+   * does: run directly it would join that transaction (reading its uncommitted rows, or being
+   * rolled back with it). Outside one, a synchronous statement is an atomic autocommit.
+   */
+  const run = <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => {
+    if (raw.inTransaction) return db.executeQuery(query);
+    const started = onQuery === undefined ? 0 : performance.now();
+    try {
+      const statement = database.prepare(query.sql);
+      let result: QueryResult<R>;
+      if (statement.reader) {
+        result = { rows: statement.all(query.parameters) as R[] };
+      } else {
+        const { changes, lastInsertRowid } = statement.run(query.parameters);
+        result = { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+      }
+      onQuery?.(performance.now() - started, true);
+      return Promise.resolve(result);
+    } catch (err) {
+      onQuery?.(performance.now() - started, false);
+      return Promise.reject(err);
+    }
+  };
+
   return {
     dialect: 'sqlite',
     db,
+    run,
     async ping() {
       await sql`select 1`.execute(db);
     },

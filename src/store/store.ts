@@ -6,6 +6,7 @@ import { OrderStore } from '../resources/orders/store.js';
 import { ChatStore } from '../chat/store.js';
 import { migrateToLatest } from './migrations.js';
 import type { ConnectionOptions } from './query-log.js';
+import type { QueryRunner } from './prepared.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,6 +28,8 @@ export interface Store {
 export interface Connection {
   dialect: Dialect;
   db: Kysely<Database>;
+  /** Runs a precompiled query (the stores' hot paths); see src/store/prepared.ts. */
+  run: QueryRunner;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,12 +53,12 @@ export async function createStore(config: Pick<Config, 'databaseUrl'>, options: 
       throw err;
     }
   }
-  const { db, dialect } = connection;
+  const { db, dialect, run } = connection;
   return {
     dialect,
     db,
-    customers: new CustomerStore(db, dialect),
-    orders: new OrderStore(db, dialect),
+    customers: new CustomerStore(db, dialect, run),
+    orders: new OrderStore(db, dialect, run),
     chat: new ChatStore(db),
     ping: () => connection.ping(),
     close: () => connection.close(),

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CustomersTable, Database } from '../../store/database.js';
 import type { Dialect } from '../../store/store.js';
+import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable, isUniqueViolation } from '../../store/errors.js';
 import { UniqueViolationError } from '../../errors.js';
 import type { ListParams } from '../../http/list-query.js';
@@ -32,41 +33,77 @@ export type Stale = 'stale';
 /** `%` and `_` are literal in a search, not wildcards. */
 export const likePattern = (q: string): string => '%' + q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 
-/** Customers' SQL, the same on SQLite and PostgreSQL through Kysely. */
+/** The count and the page of one shape of list (which filters, which sort), compiled once. */
+interface ListQueries {
+  count: PreparedQuery<unknown[], { n: number }>;
+  page: PreparedQuery<unknown[], CustomerRow>;
+}
+
+/**
+ * Customers' SQL, the same on SQLite and PostgreSQL through Kysely. The hot queries (get by id,
+ * a list page and its count, insert) are built and compiled once per store and run with new
+ * parameters (src/store/prepared.ts); the rarer writes build theirs per call.
+ */
 export class CustomerStore {
-  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect) {}
+  readonly #byId: PreparedQuery<[id: number], CustomerRow>;
+  readonly #insert: PreparedQuery<[name: string, email: string, emailKey: string, now: string], CustomerRow>;
+  readonly #count: PreparedQuery<[], { n: number }>;
+  readonly #lists = new PreparedShapes<ListQueries>();
+
+  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, private readonly run: QueryRunner) {
+    this.#byId = prepare((id: number) => db.selectFrom('customers').selectAll().where('id', '=', id));
+    this.#insert = prepare((name: string, email: string, emailKey: string, now: string) =>
+      db.insertInto('customers').values({ name, email, email_key: emailKey, version: 1, created_at: now, updated_at: now }).returningAll(),
+    );
+    this.#count = prepare(() => db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')));
+  }
 
   async get(id: number): Promise<CustomerRow | undefined> {
-    return guard(() => this.db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst());
+    return guard(async () => (await this.run(this.#byId.bind(id))).rows[0]);
   }
 
   async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<{ rows: CustomerRow[]; total: number }> {
+    const { email, name } = params.filters;
+    const q = params.q;
+    const values: unknown[] = [];
+    if (email !== undefined) values.push(email.toLowerCase());
+    if (name !== undefined) values.push(name);
+    if (q !== undefined) values.push(likePattern(q));
+    let shape = `${email !== undefined ? 'e' : ''}${name !== undefined ? 'n' : ''}${q !== undefined ? 'q' : ''}`;
+    for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
+    const queries = this.#lists.get(shape, () => this.#listQueries(email !== undefined, name !== undefined, q !== undefined, params.sort, values.length));
     return guard(async () => {
-      let query = this.db.selectFrom('customers');
-      const { email, name } = params.filters;
-      if (email !== undefined) query = query.where('email_key', '=', email.toLowerCase());
-      if (name !== undefined) query = query.where('name', '=', name);
-      if (params.q !== undefined) {
-        const pattern = likePattern(params.q);
-        query = query.where(sql<boolean>`(lower(name) like ${pattern} escape '\\' or email_key like ${pattern} escape '\\')`);
-      }
-      const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      let page = query.selectAll();
-      for (const key of params.sort) page = page.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
-      if (!params.sort.some((k) => k.field === 'id')) page = page.orderBy('id', 'asc');
-      const rows = await page.limit(params.perPage).offset((params.page - 1) * params.perPage).execute();
+      const counted = (await this.run(queries.count.bind(...values))).rows[0]!;
+      const rows = (await this.run(queries.page.bind(...values, params.perPage, (params.page - 1) * params.perPage))).rows;
       return { rows, total: Number(counted.n) };
     });
   }
 
+  /** The queries of one list shape; their arguments are the filter values in order, then limit and offset for the page. */
+  #listQueries(byEmail: boolean, byName: boolean, bySearch: boolean, sort: ListParams<CustomerSortField, CustomerFilters>['sort'], filters: number): ListQueries {
+    const filtered = (values: unknown[]) => {
+      let query = this.db.selectFrom('customers');
+      let i = 0;
+      if (byEmail) query = query.where('email_key', '=', values[i++] as string);
+      if (byName) query = query.where('name', '=', values[i++] as string);
+      if (bySearch) {
+        const pattern = values[i++];
+        query = query.where(sql<boolean>`(lower(name) like ${pattern} escape '\\' or email_key like ${pattern} escape '\\')`);
+      }
+      return query;
+    };
+    const count = new PreparedQuery((...values: unknown[]) => filtered(values).select((eb) => eb.fn.countAll<number>().as('n')), filters);
+    const page = new PreparedQuery((...values: unknown[]) => {
+      let query = filtered(values).selectAll();
+      for (const key of sort) query = query.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
+      if (!sort.some((k) => k.field === 'id')) query = query.orderBy('id', 'asc');
+      return query.limit(values[filters] as number).offset(values[filters + 1] as number);
+    }, filters + 2);
+    return { count, page };
+  }
+
   async create(fields: CustomerFields, now = new Date().toISOString()): Promise<CustomerRow> {
-    return guard(() =>
-      this.db
-        .insertInto('customers')
-        .values({ name: fields.name, email: fields.email, email_key: fields.email.toLowerCase(), version: 1, created_at: now, updated_at: now })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
+    return guard(async () => (await this.run(this.#insert.bind(fields.name, fields.email, fields.email.toLowerCase(), now))).rows[0]!);
   }
 
   /**
@@ -119,7 +156,7 @@ export class CustomerStore {
   }
 
   async count(): Promise<number> {
-    const r = await guard(() => this.db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow());
+    const r = await guard(async () => (await this.run(this.#count.bind())).rows[0]!);
     return Number(r.n);
   }
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, OrdersTable } from '../../store/database.js';
 import type { Dialect } from '../../store/store.js';
+import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable } from '../../store/errors.js';
 import { validationFailed } from '../../errors.js';
 import type { ListParams } from '../../http/list-query.js';
@@ -34,16 +35,19 @@ const COLUMN: Record<OrderSortField, 'id' | 'total' | 'status' | 'created_at' | 
 
 export const totalOf = (items: readonly OrderItem[]): number => items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
 
+type ItemRow = Pick<Database['order_items'], 'order_id' | 'sku' | 'quantity' | 'unit_price'>;
+
+/** The items of the orders whose ids are given, by order then position. */
+const itemsQuery = (db: Db, ids: readonly number[]) =>
+  db.selectFrom('order_items').select(['order_id', 'sku', 'quantity', 'unit_price']).where('order_id', 'in', ids).orderBy('order_id').orderBy('position');
+
 /** Attaches items to orders with one query for the whole page. */
 export async function withItems(db: Db, orders: OrderRow[]): Promise<OrderRecord[]> {
   if (orders.length === 0) return [];
-  const rows = await db
-    .selectFrom('order_items')
-    .select(['order_id', 'sku', 'quantity', 'unit_price'])
-    .where('order_id', 'in', orders.map((o) => o.id))
-    .orderBy('order_id')
-    .orderBy('position')
-    .execute();
+  return attachItems(orders, await itemsQuery(db, orders.map((o) => o.id)).execute());
+}
+
+function attachItems(orders: OrderRow[], rows: readonly ItemRow[]): OrderRecord[] {
   const byOrder = new Map<number, OrderItem[]>();
   for (const r of rows) {
     let list = byOrder.get(r.order_id);
@@ -66,34 +70,79 @@ async function insertItems(db: Db, orderId: number, items: readonly OrderItem[])
     .execute();
 }
 
-/** Orders' SQL: an order and its items are always written in one transaction. */
+/** The count and the page of one shape of list (which filters, which sort), compiled once. */
+interface ListQueries {
+  count: PreparedQuery<unknown[], { n: number }>;
+  page: PreparedQuery<unknown[], OrderRow>;
+}
+
+/**
+ * Orders' SQL: an order and its items are always written in one transaction. The reads (get, a
+ * list page and its count, the items of a page) are compiled once per store and run with new
+ * parameters (src/store/prepared.ts); writes build theirs per call.
+ */
 export class OrderStore {
-  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect) {}
+  readonly #byId: PreparedQuery<[orderId: number, customerId: number], OrderRow>;
+  readonly #lists = new PreparedShapes<ListQueries>();
+  /** Items of n orders, by n (a page holds at most per_page orders). */
+  readonly #items = new PreparedShapes<PreparedQuery<number[], ItemRow>>();
+
+  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, private readonly run: QueryRunner) {
+    this.#byId = prepare((orderId: number, customerId: number) => db.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId));
+  }
 
   async get(customerId: number, orderId: number): Promise<OrderRecord | undefined> {
     return guard(async () => {
-      const order = await this.db.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId).executeTakeFirst();
-      return order ? (await withItems(this.db, [order]))[0] : undefined;
+      const order = (await this.run(this.#byId.bind(orderId, customerId))).rows[0];
+      return order ? (await this.#withItems([order]))[0] : undefined;
     });
   }
 
   async list(params: ListParams<OrderSortField, OrderFilters>): Promise<{ rows: OrderRecord[]; total: number }> {
+    const { customerId, status } = params.filters;
+    const q = params.q;
+    const values: unknown[] = [];
+    if (customerId !== undefined) values.push(customerId);
+    if (status !== undefined) values.push(status);
+    if (q !== undefined) values.push(likePattern(q));
+    let shape = `${customerId !== undefined ? 'c' : ''}${status !== undefined ? 's' : ''}${q !== undefined ? 'q' : ''}`;
+    for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
+    const queries = this.#lists.get(shape, () => this.#listQueries(customerId !== undefined, status !== undefined, q !== undefined, params.sort, values.length));
     return guard(async () => {
+      const counted = (await this.run(queries.count.bind(...values))).rows[0]!;
+      const rows = (await this.run(queries.page.bind(...values, params.perPage, (params.page - 1) * params.perPage))).rows;
+      return { rows: await this.#withItems(rows), total: Number(counted.n) };
+    });
+  }
+
+  /** The queries of one list shape; their arguments are the filter values in order, then limit and offset for the page. */
+  #listQueries(byCustomer: boolean, byStatus: boolean, bySearch: boolean, sort: ListParams<OrderSortField, OrderFilters>['sort'], filters: number): ListQueries {
+    const filtered = (values: unknown[]) => {
       let query = this.db.selectFrom('orders');
-      const { customerId, status } = params.filters;
-      if (customerId !== undefined) query = query.where('customer_id', '=', customerId);
-      if (status !== undefined) query = query.where('status', '=', status);
-      if (params.q !== undefined) {
-        const pattern = likePattern(params.q);
+      let i = 0;
+      if (byCustomer) query = query.where('customer_id', '=', values[i++] as number);
+      if (byStatus) query = query.where('status', '=', values[i++] as string);
+      if (bySearch) {
+        const pattern = values[i++];
         query = query.where(sql<boolean>`exists (select 1 from order_items i where i.order_id = orders.id and lower(i.sku) like ${pattern} escape '\\')`);
       }
-      const counted = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      let page = query.selectAll();
-      for (const key of params.sort) page = page.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
-      if (!params.sort.some((k) => k.field === 'id')) page = page.orderBy('id', 'asc');
-      const rows = await page.limit(params.perPage).offset((params.page - 1) * params.perPage).execute();
-      return { rows: await withItems(this.db, rows), total: Number(counted.n) };
-    });
+      return query;
+    };
+    const count = new PreparedQuery((...values: unknown[]) => filtered(values).select((eb) => eb.fn.countAll<number>().as('n')), filters);
+    const page = new PreparedQuery((...values: unknown[]) => {
+      let query = filtered(values).selectAll();
+      for (const key of sort) query = query.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
+      if (!sort.some((k) => k.field === 'id')) query = query.orderBy('id', 'asc');
+      return query.limit(values[filters] as number).offset(values[filters + 1] as number);
+    }, filters + 2);
+    return { count, page };
+  }
+
+  /** withItems outside a transaction, with the items query compiled once per page size. */
+  async #withItems(orders: OrderRow[]): Promise<OrderRecord[]> {
+    if (orders.length === 0) return [];
+    const items = this.#items.get(String(orders.length), () => new PreparedQuery((...ids: number[]) => itemsQuery(this.db, ids), orders.length));
+    return attachItems(orders, (await this.run(items.bind(...orders.map((o) => o.id)))).rows);
   }
 
   /** Undefined when the customer does not exist. */

@@ -7,6 +7,8 @@ import { createBus, type Bus } from './bus/index.js';
 import { ChangeFeed } from './live/change-feed.js';
 import { registerHttp } from './http/index.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { registerCors } from './http/cors.js';
+import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
 import { customerRoutes } from './resources/customers/routes.js';
 import { orderRoutes } from './resources/orders/routes.js';
 import { metaRoutes } from './http/meta-routes.js';
@@ -38,7 +40,10 @@ declare module 'fastify' {
 
 export type App = FastifyInstance;
 
-export type BuildOptions = LogOptions;
+export type BuildOptions = LogOptions & {
+  /** Request timeouts (src/http/timeouts.ts); tests shorten them. */
+  timeouts?: Partial<HttpTimeouts>;
+};
 
 /**
  * Builds everything — store, bus, HTTP routes, WebSocket chat — and listens on nothing
@@ -67,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw err;
   }
 
+  const timeouts = timeoutOptions(options.timeouts);
   const app = Fastify({
     logger: createLoggerOptions(config, options),
     bodyLimit: config.bodyLimit,
@@ -78,9 +84,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: false,
     exposeHeadRoutes: true,
+    ...timeouts.fastify,
     ...(config.tlsCert !== undefined && config.tlsKey !== undefined
-      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
-      : {}),
+      ? { https: { ...timeouts.server, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : { http: timeouts.server }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   log = app.log;
@@ -89,6 +96,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('services', services);
   app.decorate('metrics', metrics);
 
+  // First, so a preflight gets its Access-Control-* headers before auth or a route looks at it.
+  await registerCors(app, config);
   await registerHttp(app, config);
   await registerRateLimit(app, config);
   registerMetrics(app, metrics);

@@ -31,7 +31,9 @@ export function registerAuth(app: FastifyInstance, config: Pick<Config, 'apiToke
   const token = config.apiToken;
   if (token === undefined) return;
   app.addHook('onRequest', async (request) => {
-    const path = request.url;
+    // The matched route, not the raw URL: the router decodes percent-escapes, so `/%63ustomers`
+    // reaches /customers while request.url does not start with "/customers" (found by test/access-control.test.ts).
+    const path = request.routeOptions.url ?? '';
     const guarded = path.startsWith('/customers') || path.startsWith('/orders') || path.startsWith('/events');
     if (!guarded || request.method === 'OPTIONS') return;
     const isWrite = WRITE_METHODS.has(request.method);

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Bus, BusMessage } from '../bus/bus.js';
@@ -105,6 +106,8 @@ export const sseRoutes: FastifyPluginAsync = async (app) => {
 
     reply.hijack();
     reply.raw.writeHead(200, {
+      // What the onRequest hooks set (nosniff, CORS for an allowed origin) would be lost with the hijack.
+      ...(reply.getHeaders() as OutgoingHttpHeaders),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BoutiqueError } from '../errors.js';
 import { indexPage } from './index-page.js';
+import { PAGE_CSP } from '../http/security-headers.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
@@ -39,8 +40,7 @@ function loadAssets(): Map<string, Asset> {
   return assets;
 }
 
-/** CSP for the pages: only this origin's scripts, styles and sockets (issue 7). */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP = PAGE_CSP;
 
 export const pageRoutes: FastifyPluginAsync = async (app) => {
   const assets = loadAssets();
@@ -53,12 +53,6 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
     return reply.type(asset.type).send(asset.body);
   };
-
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/' || request.url.startsWith('/customers') || request.url.startsWith('/orders') || request.url.startsWith('/problems')) {
-      reply.header('content-security-policy', CSP);
-    }
-  });
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(indexPage()));
   app.get('/chat', { schema: { hide: true } }, serve('chat.html'));

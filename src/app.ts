@@ -9,6 +9,7 @@ import { registerHttp } from './http/index.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { frameworkErrors } from './http/error-handler.js';
 import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
 import { customerRoutes } from './resources/customers/routes.js';
 import { orderRoutes } from './resources/orders/routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     forceCloseConnections: false,
     exposeHeadRoutes: true,
+    frameworkErrors,
     ...timeouts.fastify,
     ...(config.tlsCert !== undefined && config.tlsKey !== undefined
       ? { https: { ...timeouts.server, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }

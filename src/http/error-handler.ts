@@ -135,3 +135,20 @@ export function registerErrorHandler(app: FastifyInstance): void {
 export function catalogueEntry(slug: string): (typeof CATALOGUE)[ErrorCode] | undefined {
   return Object.values(CATALOGUE).find((e) => e.slug === slug);
 }
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a malformed percent-escape
+ * in the path, a path parameter over maxParamLength) would otherwise reach the wire as Fastify's
+ * own `{"error","message","statusCode"}` JSON, not a problem (found by test/fuzz-rest.test.ts).
+ * No hook runs for them, hence the nosniff here.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-content-type-options', 'nosniff');
+  const error =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new BoutiqueError('NOT_FOUND', 'No resource exists at this path.')
+      : err.code === 'FST_ERR_BAD_URL'
+        ? new BoutiqueError('BAD_REQUEST', 'The path is not validly percent-encoded.')
+        : toBoutiqueError(err, request);
+  return sendError(error, request, reply);
+}

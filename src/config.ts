@@ -123,7 +123,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   redisPrefix: { key: 'redisPrefix', env: 'REDIS_PREFIX', fallback: 'boutique:', parse: redisPrefix, description: 'Prefix of every Redis key and channel, so several shops can share one Redis' },
   apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: optionalText, description: 'When set, writes need Authorization: Bearer <token>' },
   readTokenRequired: { key: 'readTokenRequired', env: 'BOUTIQUE_READ_TOKEN_REQUIRED', fallback: 'false', parse: boolean, description: 'When true (and a token is set), reads need the token too' },
-  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes and CORS; unset: any' },
+  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes and CORS; unset: WebSockets from any origin, no CORS headers (same-origin only)' },
   logLevel: { key: 'logLevel', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, description: LOG_LEVELS.join(', ') },
   bodyLimit: { key: 'bodyLimit', env: 'BODY_LIMIT', fallback: '1048576', parse: integer(1024, 100 * 1024 * 1024), description: 'Largest request body in bytes (413 above it)' },
   chatHistory: { key: 'chatHistory', env: 'CHAT_HISTORY', fallback: '50', parse: integer(0, 10_000), description: 'Messages of a room sent to a client when it joins' },

@@ -13,6 +13,7 @@ import type { CustomerFilters } from '../src/resources/customers/store.js';
 import type { OrderFilters } from '../src/resources/orders/store.js';
 import type { CustomerSortField } from '../src/resources/customers/schema.js';
 import type { OrderSortField } from '../src/resources/orders/schema.js';
+import { ChatStore } from '../src/chat/store.js';
 
 /** A token no other row contains, so `q` and filters see only this test's rows. */
 const token = (): string => 'tk' + randomBytes(5).toString('hex');
@@ -319,6 +320,16 @@ export function storeContract(label: string, open: () => Promise<Store>, options
         const after2 = await store.chat.after(room, 2, 2);
         assert.deepEqual(after2.map((m) => m.seq), [3, 4]);
         assert.deepEqual(await store.chat.after(room, 5, 10), []);
+      });
+
+      test('prune › keeps the newest messages of the room and leaves other rooms alone', async () => {
+        const room = token();
+        for (let seq = 1; seq <= 8; seq++) await store.chat.append({ room, seq, payload: `{"n":${seq}}` });
+        await store.chat.append({ room: room + 'other', seq: 9, payload: '{}' });
+        const pruning = new ChatStore(store.db, 3);
+        await pruning.prune(room);
+        assert.deepEqual((await store.chat.after(room, 0, 100)).map((m) => m.seq), [6, 7, 8]);
+        assert.equal((await store.chat.recent(room + 'other', 10)).length, 1);
       });
 
       test('append › keeps seqs beyond 32 bits exact', async () => {

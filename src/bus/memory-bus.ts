@@ -4,6 +4,8 @@ import type { Bus, BusListener, BusMessage, Presence } from './bus.js';
 export const DEFAULT_LOG_SIZE = 1000;
 /** The in-process bus keeps one log for all channels: the last this many messages of the shop. */
 export const DEFAULT_RING_SIZE = 20_000;
+/** …and at most this many bytes of payload: 20,000 frames of 64 KiB would otherwise hold 1.3 GB. */
+export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
 
 /**
  * The in-process bus: one instance, no network. Delivery is synchronous and in seq order,
@@ -21,22 +23,22 @@ export class MemoryBus implements Bus {
   /** Index of the oldest message in the ring, and how many it holds. */
   #start = 0;
   #count = 0;
+  #bytes = 0;
   readonly presence: Presence = new MemoryPresence();
 
-  constructor(ringSize = DEFAULT_RING_SIZE) {
+  constructor(ringSize = DEFAULT_RING_SIZE, private readonly ringBytes = DEFAULT_RING_BYTES) {
     this.#ring = new Array<BusMessage | undefined>(ringSize);
   }
 
   async publish(channel: string, data: string): Promise<BusMessage> {
     const message: BusMessage = { seq: ++this.#seq, channel, data };
     const size = this.#ring.length;
-    if (this.#count < size) {
-      this.#ring[(this.#start + this.#count) % size] = message;
-      this.#count++;
-    } else {
-      this.#ring[this.#start] = message;
-      this.#start = (this.#start + 1) % size;
-    }
+    if (this.#count === size) this.#dropOldest();
+    this.#ring[(this.#start + this.#count) % size] = message;
+    this.#count++;
+    // Strings are UTF-16 in memory: two bytes a character is the honest estimate.
+    this.#bytes += data.length * 2;
+    while (this.#bytes > this.ringBytes && this.#count > 1) this.#dropOldest();
     this.#deliver(message);
     return message;
   }
@@ -53,6 +55,14 @@ export class MemoryBus implements Bus {
       set.delete(listener);
       if (set.size === 0 && this.#listeners.get(channel) === set) this.#listeners.delete(channel);
     };
+  }
+
+  #dropOldest(): void {
+    const oldest = this.#ring[this.#start]!;
+    this.#bytes -= oldest.data.length * 2;
+    this.#ring[this.#start] = undefined;
+    this.#start = (this.#start + 1) % this.#ring.length;
+    this.#count--;
   }
 
   async since(channel: string, after: number, limit: number): Promise<BusMessage[]> {

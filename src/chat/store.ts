@@ -7,15 +7,40 @@ export interface StoredChatMessage {
   payload: string;
 }
 
+/** Messages kept per room; older ones are deleted now and then so the table does not grow forever. */
+export const KEEP_PER_ROOM = 10_000;
+const PRUNE_EVERY = 500;
+
 /** Chat history of each room, so a client that joins gets the last messages even after a restart. */
 export class ChatStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #appended = new Map<string, number>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keepPerRoom = KEEP_PER_ROOM,
+  ) {}
 
   async append(message: StoredChatMessage): Promise<void> {
     await this.db
       .insertInto('chat_messages')
       .values({ room: message.room, seq: message.seq, payload: message.payload, created_at: new Date().toISOString() })
       .execute();
+    const n = (this.#appended.get(message.room) ?? 0) + 1;
+    this.#appended.set(message.room, n % PRUNE_EVERY);
+    if (n % PRUNE_EVERY === 0) await this.prune(message.room);
+  }
+
+  /** Deletes the messages of `room` older than the newest `keepPerRoom`. */
+  async prune(room: string): Promise<void> {
+    const cut = await this.db
+      .selectFrom('chat_messages')
+      .select('id')
+      .where('room', '=', room)
+      .orderBy('id', 'desc')
+      .offset(this.keepPerRoom)
+      .limit(1)
+      .executeTakeFirst();
+    if (cut) await this.db.deleteFrom('chat_messages').where('room', '=', room).where('id', '<=', cut.id).execute();
   }
 
   /**

@@ -42,6 +42,9 @@ declare module 'fastify' {
 
 export type App = FastifyInstance;
 
+/** Seqs the in-process bus may hand out in one process lifetime before they could repeat after a restart. */
+const SEQ_BLOCK = 1_000_000_000;
+
 export type BuildOptions = LogOptions & {
   /** Request timeouts (src/http/timeouts.ts); tests shorten them. */
   timeouts?: Partial<HttpTimeouts>;
@@ -68,7 +71,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log?.warn({ err: { message: err.message, code: (err as Error & { code?: string }).code } }, 'bus (Redis) error');
   };
   try {
-    bus = new MeasuredBus(await createBus(config, { onError: onBusError }), metrics);
+    // The in-process bus forgets its seq when the process ends; Redis keeps it. Start past every seq
+    // an earlier process of this shop could have handed out, so resumes across a restart stay exact.
+    const startSeq = config.redisUrl === undefined ? await store.reserveSeqBlock('memory-bus-seq', SEQ_BLOCK) : undefined;
+    bus = new MeasuredBus(await createBus(config, { onError: onBusError, startSeq }), metrics);
   } catch (err) {
     await store.close();
     throw err;

@@ -26,7 +26,9 @@ export class MemoryBus implements Bus {
   #bytes = 0;
   readonly presence: Presence = new MemoryPresence();
 
-  constructor(ringSize = DEFAULT_RING_SIZE, private readonly ringBytes = DEFAULT_RING_BYTES) {
+  /** `startSeq`: the first seq is the one after it (see src/store/seq-blocks.ts). */
+  constructor(ringSize = DEFAULT_RING_SIZE, private readonly ringBytes = DEFAULT_RING_BYTES, startSeq = 0) {
+    this.#seq = startSeq;
     this.#ring = new Array<BusMessage | undefined>(ringSize);
   }
 

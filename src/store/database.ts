@@ -9,6 +9,13 @@ export interface Database {
   orders: OrdersTable;
   order_items: OrderItemsTable;
   chat_messages: ChatMessagesTable;
+  bus_state: BusStateTable;
+}
+
+/** Counters that must survive a restart, such as the in-process bus's seq (src/store/seq-blocks.ts). */
+export interface BusStateTable {
+  name: string;
+  value: number;
 }
 
 export interface CustomersTable {

@@ -53,6 +53,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('chat_messages_room_seq').on('chat_messages').columns(['room', 'seq']).execute();
       },
     },
+    '0003_bus_state': {
+      async up(db) {
+        await db.schema
+          .createTable('bus_state')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import type { Database } from './database.js';
 import { CustomerStore } from '../resources/customers/store.js';
 import { OrderStore } from '../resources/orders/store.js';
 import { ChatStore } from '../chat/store.js';
+import { reserveSeqBlock } from './seq-blocks.js';
 import { migrateToLatest } from './migrations.js';
 import type { ConnectionOptions } from './query-log.js';
 import type { QueryRunner } from './prepared.js';
@@ -20,6 +21,8 @@ export interface Store {
   readonly customers: CustomerStore;
   readonly orders: OrderStore;
   readonly chat: ChatStore;
+  /** The first of `size` sequence numbers no earlier process used (see seq-blocks.ts). */
+  reserveSeqBlock(name: string, size: number): Promise<number>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +63,7 @@ export async function createStore(config: Pick<Config, 'databaseUrl'>, options: 
     customers: new CustomerStore(db, dialect, run),
     orders: new OrderStore(db, dialect, run),
     chat: new ChatStore(db),
+    reserveSeqBlock: (name, size) => reserveSeqBlock(db, name, size),
     ping: () => connection.ping(),
     close: () => connection.close(),
   };

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundCounter, BoundHistogram } from './bound.js';
 
 /** Seconds; HTTP answers and bus publishes are expected well under a second. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -15,9 +16,12 @@ export type DropReason = 'slow_reader' | 'heartbeat' | 'flood' | 'frame_too_larg
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** Labels: method, route (the pattern, `/customers/:id`; `unmatched` for 404s), status. */
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /**
+   * Labels: method, route (the pattern, `/customers/:id`; `unmatched` for 404s), status. Bound
+   * metrics (src/metrics/bound.ts): the hot path binds a label set once and bumps its series.
+   */
+  readonly httpRequests: BoundCounter<'method' | 'route' | 'status'>;
+  readonly httpDuration: BoundHistogram<'method' | 'route' | 'status'>;
   /** Open WebSocket connections; read at scrape time from the source given to `observeConnections`. */
   readonly wsConnections: Gauge;
   /** Chat frames received from / sent to clients, by frame type (`message`, `username`, `event`, …). */
@@ -28,8 +32,8 @@ export interface Metrics {
   readonly changeEvents: Counter<'topic'>;
   /** Labels: operation (`publish`, `signal`), outcome (`ok`, `error`). */
   readonly busPublishDuration: Histogram<'operation' | 'outcome'>;
-  /** Labels: dialect, outcome (`ok`, `error`). */
-  readonly dbQueryDuration: Histogram<'dialect' | 'outcome'>;
+  /** Labels: dialect, outcome (`ok`, `error`). Bound, like the HTTP metrics: one per query. */
+  readonly dbQueryDuration: BoundHistogram<'dialect' | 'outcome'>;
   /** Tells the connection gauge where to read the number of open sockets. */
   observeConnections(source: () => number): void;
   /** Convenience for the chat: one frame received (`in`) or sent (`out`). */
@@ -46,8 +50,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
 
   const metrics: Metrics = {
     registry,
-    httpRequests: new Counter({ name: 'boutique_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers }),
-    httpDuration: new Histogram({ name: 'boutique_http_request_duration_seconds', help: 'Time to answer an HTTP request', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers }),
+    httpRequests: new BoundCounter({ name: 'boutique_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers }),
+    httpDuration: new BoundHistogram({ name: 'boutique_http_request_duration_seconds', help: 'Time to answer an HTTP request', labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers }),
     wsConnections: new Gauge({
       name: 'boutique_websocket_connections',
       help: 'Open WebSocket connections on this instance',
@@ -60,7 +64,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     droppedClients: new Counter({ name: 'boutique_websocket_dropped_clients_total', help: 'WebSocket clients cut off by the server, by reason', labelNames: ['reason'], registers }),
     changeEvents: new Counter({ name: 'boutique_change_events_total', help: 'Change events published for REST writes, by topic kind', labelNames: ['topic'], registers }),
     busPublishDuration: new Histogram({ name: 'boutique_bus_publish_duration_seconds', help: 'Time to publish a message on the bus', labelNames: ['operation', 'outcome'], buckets: LATENCY_BUCKETS, registers }),
-    dbQueryDuration: new Histogram({ name: 'boutique_db_query_duration_seconds', help: 'Time a database query took', labelNames: ['dialect', 'outcome'], buckets: QUERY_BUCKETS, registers }),
+    dbQueryDuration: new BoundHistogram({ name: 'boutique_db_query_duration_seconds', help: 'Time a database query took', labelNames: ['dialect', 'outcome'], buckets: QUERY_BUCKETS, registers }),
     observeConnections(source) {
       connections = source;
     },

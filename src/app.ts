@@ -17,7 +17,7 @@ import { metaRoutes } from './http/meta-routes.js';
 import { pageRoutes } from './pages/routes.js';
 import { sseRoutes } from './live/sse.js';
 import { attachChat, type ChatService } from './chat/index.js';
-import { createLoggerOptions, requestIdFor, type LogOptions } from './logger.js';
+import { createLoggerOptions, requestIdFor, requestLogger, type LogOptions } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { MeasuredBus } from './metrics/measured-bus.js';
 import { registerMetrics } from './metrics/http.js';
@@ -58,7 +58,9 @@ export type BuildOptions = LogOptions & {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const metrics = createMetrics();
   const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-  const store = await createStore(config, { onQuery: (ms, ok) => metrics.dbQueryDuration.observe({ dialect, outcome: ok ? 'ok' : 'error' }, ms / 1000) });
+  const queryOk = metrics.dbQueryDuration.bind({ dialect, outcome: 'ok' });
+  const queryFailed = metrics.dbQueryDuration.bind({ dialect, outcome: 'error' });
+  const store = await createStore(config, { onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000) });
   let bus: Bus;
   // The bus connects before the app (and its logger) exists; its errors are logged once the app
   // is built, at most one line per 10 s so a Redis outage does not flood the log.
@@ -87,6 +89,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // X-Request-Id is taken only when it is a sane token; requestIdFor generates one otherwise.
     requestIdHeader: false,
     genReqId: requestIdFor,
+    childLoggerFactory: requestLogger,
     // Our own onResponse hook writes the one line per request (src/http/index.ts).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: true,

@@ -41,7 +41,7 @@ test('logs › a sane X-Request-Id is echoed and names the one log line of the r
   assert.equal(found[0]!.method, 'GET');
 });
 
-test('logs › without X-Request-Id a random UUID is generated and echoed', async () => {
+test('logs › without X-Request-Id a UUID is generated and echoed, a new one per request', async () => {
   const a = await app.inject({ method: 'GET', url: '/healthz' });
   const b = await app.inject({ method: 'GET', url: '/healthz' });
   const id = a.headers['x-request-id'] as string;

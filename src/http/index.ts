@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import formbody from '@fastify/formbody';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -14,7 +14,7 @@ declare module 'fastify' {
     openapi: () => Record<string, unknown>;
   }
 }
-import { LIST_TYPES, RESOURCE_TYPES, negotiate } from './negotiate.js';
+import { LIST_TYPES, RESOURCE_TYPES, negotiate, type MediaType } from './negotiate.js';
 
 /**
  * Two validators: bodies are checked as sent (a number where a string belongs is a 422, not
@@ -26,6 +26,22 @@ function createValidators() {
   addFormats.default(body, ['email', 'date-time']);
   addFormats.default(query, ['email', 'date-time']);
   return { body, query };
+}
+
+const NEGOTIATES = Symbol('negotiates');
+
+/** The onRequest hook of a route that has representations: picks one for Accept, or 406 before anything else runs. */
+function negotiation(offered: readonly MediaType[]): onRequestHookHandler {
+  const hook: onRequestHookHandler = (request, reply, done) => {
+    reply.header('vary', 'Accept');
+    const chosen = negotiate(request.headers.accept, offered);
+    if (chosen === null) {
+      return done(new BoutiqueError('NOT_ACCEPTABLE', `Cannot serve ${request.headers.accept}; this resource is available as ${offered.join(', ')}.`));
+    }
+    request.media = chosen;
+    done();
+  };
+  return Object.assign(hook, { [NEGOTIATES]: true });
 }
 
 /** Levels at which the per-request info line is written. */
@@ -44,20 +60,17 @@ export async function registerHttp(app: FastifyInstance, config: Config): Promis
 
   registerAuth(app, config);
   app.decorateRequest('media', 'application/json');
-  // The per-request hooks are synchronous (done-style): an async hook costs a promise and a
-  // microtask per request with nothing to await.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-content-type-options', 'nosniff');
-    const mode = request.routeOptions.config.negotiate;
-    if (mode === undefined) return done();
-    reply.header('vary', 'Accept');
-    const offered = mode === 'list' ? LIST_TYPES : RESOURCE_TYPES;
-    const chosen = negotiate(request.headers.accept, offered);
-    if (chosen === null) {
-      return done(new BoutiqueError('NOT_ACCEPTABLE', `Cannot serve ${request.headers.accept}; this resource is available as ${offered.join(', ')}.`));
-    }
-    request.media = chosen;
-    done();
+  // Negotiation is a hook of each route that asks for it (config.negotiate), added as the route
+  // is declared: a global hook would read `request.routeOptions`, which Fastify builds afresh on
+  // every access. Synchronous (done-style): an async hook costs a promise and a microtask per
+  // request with nothing to await.
+  app.addHook('onRoute', (route) => {
+    const mode = route.config?.negotiate;
+    if (mode === undefined) return;
+    const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    // The HEAD twin of a GET route arrives here with the GET's hooks, negotiation included.
+    if (hooks.some((hook) => NEGOTIATES in hook)) return;
+    route.onRequest = [negotiation(mode === 'list' ? LIST_TYPES : RESOURCE_TYPES), ...hooks];
   });
 
   // One line per request at info: method, path, status and time; no headers, no bodies.
@@ -67,10 +80,6 @@ export async function registerHttp(app: FastifyInstance, config: Config): Promis
       request.log.info({ method: request.method, url: safeUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
     }
     done();
-  });
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id);
-    done(null, payload);
   });
 
   registerErrorHandler(app);

@@ -54,6 +54,16 @@ describe('HTTP abuse limits', () => {
     }
   });
 
+  it('security headers › JSON answers and errors carry nosniff and X-Frame-Options too, and no CSP (nothing in them runs)', async () => {
+    for (const url of ['/customers', '/customers/999999', '/openapi.json']) {
+      const res = await app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+      assert.match(String(res.headers['content-type']), /json/, url);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+      assert.equal(res.headers['x-frame-options'], 'DENY', url);
+      assert.equal(res.headers['content-security-policy'], undefined, url);
+    }
+  });
+
   it('a request header over 16 KiB (Node\'s default maxHeaderSize) › 431 and the connection closed', async () => {
     const { socket, received, closed } = await rawSocket(port);
     socket.write(`GET /customers HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`);

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import type { CustomersTable, Database } from '../../store/database.js';
 import type { Dialect } from '../../store/store.js';
 import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from '../../store/prepared.js';
@@ -58,8 +58,9 @@ export class CustomerStore {
     this.#count = prepare(() => db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')));
   }
 
-  async get(id: number): Promise<CustomerRow | undefined> {
-    return guard(async () => (await this.run(this.#byId.bind(id))).rows[0]);
+  /** One promise, no async wrappers: this is the hottest read (see docs/benchmarks.md). */
+  get(id: number): Promise<CustomerRow | undefined> {
+    return this.run(this.#byId.bind(id)).then(firstRow, storeError);
   }
 
   async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<{ rows: CustomerRow[]; total: number }> {
@@ -102,8 +103,8 @@ export class CustomerStore {
     return { count, page };
   }
 
-  async create(fields: CustomerFields, now = new Date().toISOString()): Promise<CustomerRow> {
-    return guard(async () => (await this.run(this.#insert.bind(fields.name, fields.email, fields.email.toLowerCase(), now))).rows[0]!);
+  create(fields: CustomerFields, now = new Date().toISOString()): Promise<CustomerRow> {
+    return this.run(this.#insert.bind(fields.name, fields.email, fields.email.toLowerCase(), now)).then(insertedRow, storeError);
   }
 
   /**
@@ -161,11 +162,19 @@ export class CustomerStore {
   }
 }
 
+/** A store failure as the routes see it: a taken email, an unreachable database (503), or the error itself. */
+function storeError(err: unknown): never {
+  if (isUniqueViolation(err)) throw new UniqueViolationError('email');
+  throw asUnavailable(err);
+}
+
 async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new UniqueViolationError('email');
-    throw asUnavailable(err);
+    return storeError(err);
   }
 }
+
+const firstRow = <R>(result: QueryResult<R>): R | undefined => result.rows[0];
+const insertedRow = <R>(result: QueryResult<R>): R => result.rows[0]!;

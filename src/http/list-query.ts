@@ -1,5 +1,4 @@
 import { Type, type TSchema } from 'typebox';
-import type { FastifyReply } from 'fastify';
 
 export const MAX_PER_PAGE = 100;
 export const DEFAULT_PER_PAGE = 20;
@@ -56,8 +55,8 @@ export function pageParams(query: { page?: number; per_page?: number }): { page:
   return { page: query.page ?? 1, perPage: query.per_page ?? DEFAULT_PER_PAGE };
 }
 
-/** `Link` (RFC 8288) with first/prev/next/last, and `X-Total-Count`, as json-server and GitHub do. */
-export function setPaging(reply: FastifyReply, url: string, page: number, perPage: number, total: number): void {
+/** The `Link` header (RFC 8288) of a page: first/prev/next/last, as json-server and GitHub do. */
+export function pagingLinks(url: string, page: number, perPage: number, total: number): string {
   const last = Math.max(1, Math.ceil(total / perPage));
   const [path, search = ''] = url.split('?', 2) as [string, string?];
   const params = new URLSearchParams(search);
@@ -70,6 +69,5 @@ export function setPaging(reply: FastifyReply, url: string, page: number, perPag
   if (page > 1) links.push(link(Math.min(page - 1, last), 'prev'));
   if (page < last) links.push(link(page + 1, 'next'));
   links.push(link(last, 'last'));
-  reply.header('link', links.join(', '));
-  reply.header('x-total-count', String(total));
+  return links.join(', ');
 }

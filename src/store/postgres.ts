@@ -54,6 +54,8 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
     db,
     // Precompiled queries (src/store/prepared.ts) go through Kysely's pool like any other.
     run: (query) => db.executeQuery(query),
+    // Other instances write to the same database: no cache here could know when to forget.
+    changes: () => undefined,
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -7,6 +7,10 @@ import type { Connection } from './store.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
 
 const STATEMENT_CACHE_SIZE = 256;
+/** How often the connection asks SQLite whether another process wrote to the file. */
+const EXTERNAL_WRITE_POLL_MS = 100;
+/** Statements that write these tables change what a list page shows (chat history and bus state do not). */
+const SHOP_TABLES = /\b(customers|orders|order_items)\b/i;
 
 /**
  * SQLite through better-sqlite3, behind Kysely. Kysely prepares every query anew; preparing is
@@ -22,18 +26,54 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
 
+  // What `changes()` reports: bumped by every statement of this connection that writes a shop
+  // table, and by the poller below when another process (a `boutique import`) committed.
+  let writes = 0;
+  const dataVersion = raw.prepare('pragma data_version').pluck();
+  let lastDataVersion = dataVersion.get() as number;
+  const poller = setInterval(() => {
+    const now = dataVersion.get() as number;
+    if (now !== lastDataVersion) {
+      lastDataVersion = now;
+      writes++;
+    }
+  }, EXTERNAL_WRITE_POLL_MS);
+  poller.unref();
+  /**
+   * A statement that writes a shop table bumps `writes` each time it runs — before its
+   * transaction commits, so a cache can only forget too early, never too late. (`reader` is no
+   * test: an INSERT … RETURNING is a reader; better-sqlite3's `readonly` is.)
+   */
+  const counted = (statement: SqliteStatement): SqliteStatement => ({
+    reader: statement.reader,
+    all(parameters) {
+      writes++;
+      return statement.all(parameters);
+    },
+    iterate(parameters) {
+      writes++;
+      return statement.iterate(parameters);
+    },
+    run(parameters) {
+      writes++;
+      return statement.run(parameters);
+    },
+  });
+
   const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {
     prepare(text: string): SqliteStatement {
       let statement = cache.get(text);
       if (!statement) {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-        statement = raw.prepare(text) as unknown as SqliteStatement;
+        const prepared = raw.prepare(text);
+        statement = !prepared.readonly && SHOP_TABLES.test(text) ? counted(prepared as unknown as SqliteStatement) : (prepared as unknown as SqliteStatement);
         cache.set(text, statement);
       }
       return statement;
     },
     close() {
+      clearInterval(poller);
       raw.close();
     },
   };
@@ -72,6 +112,7 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
     dialect: 'sqlite',
     db,
     run,
+    changes: () => writes,
     async ping() {
       await sql`select 1`.execute(db);
     },

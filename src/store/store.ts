@@ -21,6 +21,13 @@ export interface Store {
   readonly customers: CustomerStore;
   readonly orders: OrderStore;
   readonly chat: ChatStore;
+  /**
+   * A number that changes whenever customers, orders or their items may have changed, for caches
+   * of what they show (src/http/page-cache.ts); undefined when the store cannot tell — PostgreSQL,
+   * where other instances write. On SQLite this process's own writes count at once and another
+   * process's commits within 100 ms.
+   */
+  changes(): number | undefined;
   /** The first of `size` sequence numbers no earlier process used (see seq-blocks.ts). */
   reserveSeqBlock(name: string, size: number): Promise<number>;
   /** Resolves when the database answers; rejects otherwise. */
@@ -33,6 +40,8 @@ export interface Connection {
   db: Kysely<Database>;
   /** Runs a precompiled query (the stores' hot paths); see src/store/prepared.ts. */
   run: QueryRunner;
+  /** See Store.changes. */
+  changes(): number | undefined;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,6 +72,7 @@ export async function createStore(config: Pick<Config, 'databaseUrl'>, options: 
     customers: new CustomerStore(db, dialect, run),
     orders: new OrderStore(db, dialect, run),
     chat: new ChatStore(db),
+    changes: () => connection.changes(),
     reserveSeqBlock: (name, size) => reserveSeqBlock(db, name, size),
     ping: () => connection.ping(),
     close: () => connection.close(),

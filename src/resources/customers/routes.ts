@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BoutiqueError, UniqueViolationError, notFound } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
-import { assertIfMatch, listVersion } from '../../http/etag.js';
+import { assertIfMatch } from '../../http/etag.js';
+import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
-import { pageParams, parseSort, searchText, setPaging } from '../../http/list-query.js';
+import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import { Customer, CustomerInput, CustomerListQuery, CustomerParams, CustomerPatch, type CustomerSortField } from './schema.js';
 import { customerVersion, presentCustomer } from './presenter.js';
 import { customerListView, customerView } from './views.js';
@@ -37,20 +38,19 @@ function unwrap(result: CustomerRow | Stale | undefined, id: number): CustomerRo
 export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, feed } = app.services;
   const body = readBody('customer', (form) => formFields(form, ['name', 'email']));
+  const pages = new PageCache<Customer>(() => store.changes());
   const response = (description: string) => ({ description, content: { 'application/json': { schema: Customer } } });
 
   app.get('/customers', {
     config: { negotiate: 'list' },
     schema: { tags, summary: 'List customers', querystring: CustomerListQuery, responses: { 200: { description: 'A page of customers (JSON array); Link and X-Total-Count headers', content: { 'application/json': { schema: { type: 'array', items: Customer } } } } } },
-  }, async (request, reply) => {
-    const { page, perPage } = pageParams(request.query);
-    const sort = parseSort<CustomerSortField>(request.query.sort, [{ field: 'id', descending: false }]);
-    const { rows, total } = await store.customers.list({ page, perPage, sort, q: searchText(request.query.q), filters: { email: request.query.email, name: request.query.name } });
-    const items = rows.map(presentCustomer);
-    const json = JSON.stringify(items);
-    setPaging(reply, request.url, page, perPage, total);
-    return represent(request, reply, customerListView, { items, page, perPage, total }, listVersion(json, page, perPage, total), { json });
-  });
+  }, async (request, reply) =>
+    pages.serve(request, reply, customerListView, async () => {
+      const { page, perPage } = pageParams(request.query);
+      const sort = parseSort<CustomerSortField>(request.query.sort, [{ field: 'id', descending: false }]);
+      const { rows, total } = await store.customers.list({ page, perPage, sort, q: searchText(request.query.q), filters: { email: request.query.email, name: request.query.name } });
+      return { items: rows.map(presentCustomer), page, perPage, total };
+    }));
 
   app.post('/customers', {
     config: { negotiate: 'resource' },

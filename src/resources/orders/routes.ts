@@ -3,9 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BoutiqueError, notFound, validationFailed, type FieldError } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
-import { assertIfMatch, listVersion } from '../../http/etag.js';
+import { assertIfMatch } from '../../http/etag.js';
+import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
-import { pageParams, parseSort, searchText, setPaging } from '../../http/list-query.js';
+import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import {
   CustomerOrderListQuery,
   CustomerOrdersParams,
@@ -63,14 +64,14 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const one = (description: string) => ({ description, content: { 'application/json': { schema: Order } } });
   const many = { 200: { description: 'A page of orders (JSON array); Link and X-Total-Count headers', content: { 'application/json': { schema: { type: 'array', items: Order } } } } };
 
-  async function list(request: FastifyRequest, reply: FastifyReply, query: ListQuery, filters: OrderFilters, customerId?: number) {
-    const { page, perPage } = pageParams(query);
-    const sort = parseSort<OrderSortField>(query.sort, DEFAULT_SORT);
-    const { rows, total } = await store.orders.list({ page, perPage, sort, q: searchText(query.q), filters });
-    const items = rows.map(presentOrder);
-    const json = JSON.stringify(items);
-    setPaging(reply, request.url, page, perPage, total);
-    return represent(request, reply, orderListView(customerId), { items, page, perPage, total }, listVersion(json, page, perPage, total), { json });
+  const pages = new PageCache<Order>(() => store.changes());
+  function list(request: FastifyRequest, reply: FastifyReply, query: ListQuery, filters: OrderFilters, customerId?: number) {
+    return pages.serve(request, reply, orderListView(customerId), async () => {
+      const { page, perPage } = pageParams(query);
+      const sort = parseSort<OrderSortField>(query.sort, DEFAULT_SORT);
+      const { rows, total } = await store.orders.list({ page, perPage, sort, q: searchText(query.q), filters });
+      return { items: rows.map(presentOrder), page, perPage, total };
+    });
   }
 
   app.get('/orders', {

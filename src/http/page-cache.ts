@@ -1,0 +1,95 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { represent, type View } from './representation.js';
+import { listVersion } from './etag.js';
+import { pagingLinks } from './list-query.js';
+import type { ListPage } from './list-page.js';
+
+/** A page as served: the presented items, their JSON, the validator and the paging headers. */
+interface Entry<T> {
+  list: ListPage<T>;
+  json: string;
+  version: string;
+  link: string;
+  totalCount: string;
+}
+
+export interface PageCacheLimits {
+  /** Pages kept at most; past it the cache starts over. */
+  entries: number;
+  /** JSON bytes kept at most, all pages together; past it the cache starts over. */
+  bytes: number;
+  /** A page larger than this is served but never kept. */
+  entryBytes: number;
+}
+
+const DEFAULT_LIMITS: PageCacheLimits = { entries: 512, bytes: 16 * 1024 * 1024, entryBytes: 512 * 1024 };
+
+/**
+ * List pages kept as served — items, JSON, ETag and Link — for as long as the store reports no
+ * change (Store.changes: on SQLite every write of this process at once, another process's within
+ * 100 ms; on PostgreSQL never cached, since other instances write). A page asked for again is then
+ * a map lookup instead of a count, a page query, presenting, serializing and hashing — what
+ * json-server gets by holding its whole database in memory, without giving up the database.
+ *
+ * Keyed by the request URL, which names the page completely (the query string is validated
+ * before the handler runs, and the path carries the customer of a nested list). Any change
+ * forgets every page: correctness needs no knowledge of which pages a write touched.
+ */
+export class PageCache<T> {
+  #entries = new Map<string, Entry<T>>();
+  #generation: number | undefined;
+  #bytes = 0;
+
+  constructor(
+    private readonly changes: () => number | undefined,
+    private readonly limits: PageCacheLimits = DEFAULT_LIMITS,
+  ) {}
+
+  /**
+   * Answers a list request from the cache, or from `load` (which reads the page from the store)
+   * and remembers the result when nothing changed while it was read.
+   */
+  async serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<ListPage<T>>): Promise<string | FastifyReply> {
+    const generation = this.changes();
+    let entry = generation === undefined ? undefined : this.#lookup(request.url, generation);
+    if (entry === undefined) {
+      const list = await load();
+      const json = JSON.stringify(list.items);
+      entry = {
+        list,
+        json,
+        version: listVersion(json, list.page, list.perPage, list.total),
+        link: pagingLinks(request.url, list.page, list.perPage, list.total),
+        totalCount: String(list.total),
+      };
+      if (generation !== undefined && this.changes() === generation) this.#remember(request.url, entry);
+    }
+    reply.header('link', entry.link);
+    reply.header('x-total-count', entry.totalCount);
+    return represent(request, reply, view, entry.list, entry.version, { json: entry.json });
+  }
+
+  #lookup(url: string, generation: number): Entry<T> | undefined {
+    if (generation !== this.#generation) {
+      this.#clear();
+      this.#generation = generation;
+      return undefined;
+    }
+    return this.#entries.get(url);
+  }
+
+  #remember(url: string, entry: Entry<T>): void {
+    const size = entry.json.length;
+    if (size > this.limits.entryBytes) return;
+    const previous = this.#entries.get(url);
+    if (previous !== undefined) this.#bytes -= previous.json.length;
+    else if (this.#entries.size >= this.limits.entries || this.#bytes + size > this.limits.bytes) this.#clear();
+    this.#entries.set(url, entry);
+    this.#bytes += size;
+  }
+
+  #clear(): void {
+    this.#entries = new Map();
+    this.#bytes = 0;
+  }
+}

@@ -15,12 +15,14 @@ function openStream(url: string, headers: Record<string, string> = {}) {
   const waiters: (() => void)[] = [];
   let status = 0;
   let contentType = '';
+  let responseHeaders: http.IncomingHttpHeaders = {};
   let buffer = '';
   const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } });
   const ready = new Promise<void>((resolve, reject) => {
     req.on('response', (res) => {
       status = res.statusCode ?? 0;
       contentType = String(res.headers['content-type']);
+      responseHeaders = res.headers;
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buffer += chunk;
@@ -47,6 +49,9 @@ function openStream(url: string, headers: Record<string, string> = {}) {
     },
     get contentType() {
       return contentType;
+    },
+    get headers() {
+      return responseHeaders;
     },
     async waitFor(n: number, timeoutMs = 5000): Promise<SseEvent[]> {
       const deadline = Date.now() + timeoutMs;
@@ -81,6 +86,8 @@ test('GET /events › streams created, updated and deleted for REST writes, in o
   await stream.ready;
   assert.equal(stream.status, 200);
   assert.match(stream.contentType, /^text\/event-stream/);
+  assert.equal(stream.headers['x-content-type-options'], 'nosniff');
+  assert.equal(stream.headers['x-frame-options'], 'DENY');
 
   const created = await call('POST', '/customers', buildCustomer({ name: 'Ada' }));
   const updated = await call('PATCH', `/customers/${created.json.id}`, { name: 'Ada Lovelace' });

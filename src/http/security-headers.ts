@@ -12,7 +12,7 @@ export const PAGE_CSP =
  * says what the CSP's `frame-ancestors 'none'` says, to browsers that predate CSP 2; OWASP's
  * REST cheat sheet asks for it on API responses too, against drag-and-drop clickjacking).
  */
-const EVERY_RESPONSE = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
+export const EVERY_RESPONSE = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' } as const;
 
 /**
  * Headers that only a document acts on, so only HTML responses carry them: the CSP; Referrer
@@ -24,19 +24,15 @@ const EVERY_RESPONSE = { 'x-content-type-options': 'nosniff', 'x-frame-options':
 const HTML_ONLY = { 'referrer-policy': 'same-origin', 'cross-origin-opener-policy': 'same-origin' } as const;
 
 /**
- * Synchronous (done-style) hooks: an async hook costs a promise and a microtask per request with
- * nothing to await. The onSend hook also echoes the request id: it runs for every answer,
- * including the ones Fastify makes itself before any onRequest hook (a malformed URL).
+ * One synchronous (done-style) onSend hook: it runs for every answer Fastify sends, including the
+ * ones it makes itself before any onRequest hook (a malformed URL), so it also echoes the request
+ * id. Routes that hijack the reply to stream (GET /events) write EVERY_RESPONSE themselves.
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(EVERY_RESPONSE);
-    done();
-  });
   // By content type, not by path: a route-scoped hook missed /customers as HTML and HTML error pages.
   app.addHook('onSend', (request, reply, payload, done) => {
+    reply.headers(EVERY_RESPONSE);
     reply.header('x-request-id', request.id);
-    if (!reply.hasHeader('x-content-type-options')) reply.headers(EVERY_RESPONSE);
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {
       reply.headers(HTML_ONLY);

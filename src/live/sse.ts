@@ -5,6 +5,7 @@ import type { Bus, BusMessage } from '../bus/bus.js';
 import { withSeq } from '../bus/frame.js';
 import { BoutiqueError } from '../errors.js';
 import { TOPIC_PATTERN, topicChannel } from './change-feed.js';
+import { EVERY_RESPONSE } from '../http/security-headers.js';
 
 /** Without a `topic` parameter a stream carries every change: every customer event is on `customers`, every order event on `orders`. */
 const DEFAULT_TOPICS = ['customers', 'orders'];
@@ -106,8 +107,9 @@ export const sseRoutes: FastifyPluginAsync = async (app) => {
 
     reply.hijack();
     reply.raw.writeHead(200, {
-      // What the onRequest hooks set (nosniff, CORS for an allowed origin) would be lost with the hijack.
+      // What the onRequest hooks set (CORS for an allowed origin) and the onSend hook would add are lost with the hijack.
       ...(reply.getHeaders() as OutgoingHttpHeaders),
+      ...EVERY_RESPONSE,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',

@@ -67,11 +67,12 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/customers/:id', {
     config: { negotiate: 'resource' },
     schema: { tags, summary: 'Get a customer', params: CustomerParams, responses: { 200: response('The customer') } },
-  }, async (request, reply) => {
-    const row = await store.customers.get(request.params.id);
-    if (!row) throw notFound(`No customer with id ${request.params.id}.`);
-    return represent(request, reply, customerView, presentCustomer(row), customerVersion(row));
-  });
+  }, (request, reply) =>
+    // A promise chain rather than an async function: one promise less on the hottest read.
+    store.customers.get(request.params.id).then((row) => {
+      if (!row) throw notFound(`No customer with id ${request.params.id}.`);
+      return represent(request, reply, customerView, presentCustomer(row), customerVersion(row));
+    }));
 
   const write = async (request: { params: { id: number }; body: { name?: string; email?: string }; headers: Record<string, string | string[] | undefined> }) => {
     const id = request.params.id;

@@ -7,6 +7,7 @@
  *   node bench/run.mjs --only rest-read,fanout   some scenarios: rest-read, rest-list, rest-create, fanout, memory
  *   node bench/run.mjs --profile       Boutique runs under --cpu-prof; profiles land in bench/results/profiles/
  *   node bench/run.mjs --idle 5000     idle connections of the memory scenario (default 10000)
+ *   node bench/run.mjs --out DIR       write DIR/<name>.json and .svg instead of bench/results/ (the smoke test)
  *
  * Scenarios run one after another, never in parallel; servers are pinned to core 0 and load
  * generators (separate processes) to core 1 with taskset. Every child is killed at the end.
@@ -26,7 +27,7 @@ const ROOT = join(HERE, '..');
 const SCENARIOS = ['rest-read', 'rest-list', 'rest-create', 'fanout', 'memory'];
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: SCENARIOS, profile: false, idle: 10_000 };
+  const opts = { quick: false, only: SCENARIOS, profile: false, idle: 10_000, out: join(HERE, 'results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
@@ -35,6 +36,8 @@ function parseArgs(argv) {
     else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',');
     else if (a === '--idle') opts.idle = Number(argv[++i]);
     else if (a.startsWith('--idle=')) opts.idle = Number(a.slice(7));
+    else if (a === '--out') opts.out = argv[++i];
+    else if (a.startsWith('--out=')) opts.out = a.slice(6);
     else throw new Error(`unknown argument ${a}`);
   }
   for (const s of opts.only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
@@ -242,7 +245,7 @@ results.seconds = Math.round((Date.now() - STARTED) / 1000);
 results.targets = evaluate(results);
 printReport(results);
 if (!failed) {
-  const base = join(HERE, 'results', opts.quick || opts.only.length < SCENARIOS.length ? 'quick' : 'latest');
+  const base = join(opts.out, opts.quick || opts.only.length < SCENARIOS.length ? 'quick' : 'latest');
   mkdirSync(dirname(base), { recursive: true });
   writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
   writeFileSync(`${base}.svg`, renderSvg(results));

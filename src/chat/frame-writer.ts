@@ -1,59 +1,93 @@
 import type { Socket } from 'node:net';
+import * as ws from 'ws';
 import { WebSocket } from 'ws';
 
 /**
- * The fan-out's write path (issue 3 item 8, STYLE.md item 12). A broadcast hands every receiver
- * the same string; this turns it into bytes once (a one-entry cache: receivers of one broadcast
- * come one after another), writes each socket's first frame of a tick at once and corks the
- * socket for the rest of the tick, so a busy tick's frames leave in two writes per socket
- * instead of one system call per frame.
- * The profile of `npm run bench` showed `writev` at half of the fan-out's CPU before this.
+ * ws's own framing: the package exports its `Sender` (Socket.IO 4 pre-encodes its broadcasts
+ * with `Sender.frame`: ws issue #617), but @types/ws does not declare it. An unmasked server frame
+ * is the header and the payload, returned as two buffers.
  */
+const Sender = (ws as unknown as { Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] } }).Sender;
+
+const TEXT = 1;
+
+/**
+ * The fan-out's write path (issue 3 item 8, STYLE.md item 12). A broadcast hands every receiver
+ * the same string; this turns it into one complete WebSocket frame — header and payload in one
+ * buffer, built once (a one-entry cache: receivers of one broadcast come one after another) —
+ * and writes that buffer to each receiver's socket: no framing, no header allocation and a single
+ * write per receiver, where `ws.send` frames again for every socket and writes header and payload
+ * as two chunks (`writev`). Each socket's first frame of a tick goes out at once; a socket that
+ * gets more in the same tick is corked until the end of it, so a busy tick's frames leave in two
+ * writes per socket instead of one system call per frame.
+ *
+ * Writing to ws's socket is safe here because the server never compresses (perMessageDeflate is
+ * off, so ws's sender never queues) and every frame — these and ws's own — is written whole,
+ * synchronously. The profiles of `npm run bench` showed `writev` at half of the fan-out's CPU
+ * before batching, and ws's per-socket framing at the top of the paced broadcast after it.
+ */
+/** The flush generation in which a socket last got a frame, and its backlog from before it. */
+const TICK = Symbol('boutique.frameTick');
+const BACKLOG = Symbol('boutique.backlogBefore');
+type TrackedSocket = Socket & { [TICK]?: number; [BACKLOG]?: number };
+
 export class FrameWriter {
   #lastText: string | undefined;
-  #lastBytes: Buffer = Buffer.alloc(0);
-  /** Sockets corked this tick, with the bytes they still held from earlier ticks when corked. */
-  readonly #corked = new Map<Socket, number>();
+  #lastFrame: Buffer = Buffer.alloc(0);
+  /** Advances at each flush: a socket stamped with the current value got a frame this tick. */
+  #tick = 0;
+  /** Sockets corked this tick (they got a second frame), uncorked by the flush. */
+  readonly #corked: Socket[] = [];
   #scheduled = false;
 
   write(ws: WebSocket, text: string): void {
+    // ws keeps its net.Socket as `_socket` (also what corking needs).
+    const socket = (ws as unknown as { _socket?: TrackedSocket | null })._socket;
+    if (!socket) {
+      ws.send(text);
+      return;
+    }
+    // What ws.send does for a socket that is closing: nothing reaches the wire.
+    if (ws.readyState !== WebSocket.OPEN) return;
     if (text !== this.#lastText) {
       this.#lastText = text;
-      this.#lastBytes = Buffer.from(text, 'utf8');
+      this.#lastFrame = Buffer.concat(Sender.frame(Buffer.from(text, 'utf8'), { fin: true, opcode: TEXT, mask: false, readOnly: false, rsv1: false }));
     }
-    // ws keeps its net.Socket as `_socket`; corking it is the one way to batch frames without
-    // re-implementing ws's framing (Socket.IO's engine batches the same way).
-    const socket = (ws as unknown as { _socket?: Socket })._socket;
-    if (socket && !this.#corked.has(socket)) {
+    if (socket[TICK] !== this.#tick) {
       // The socket's first frame this tick goes out at once: at a paced rate that is every frame,
-      // and the first receivers are reading while the last are still being written (corking
-      // them all until the end of the tick cost the paced p99 against a plain ws loop). Its
-      // later frames this tick wait for one write together.
-      this.#corked.set(socket, socket.writableLength);
-      ws.send(this.#lastBytes, { binary: false });
-      socket.cork();
+      // with no cork and no uncork, and the first receivers are reading while the last are still
+      // being written (corking every receiver until the end of the tick cost the paced p99
+      // against a plain ws loop).
+      socket[TICK] = this.#tick;
+      socket[BACKLOG] = socket.writableLength;
+      socket.write(this.#lastFrame);
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(this.#flush);
       }
       return;
     }
-    ws.send(this.#lastBytes, { binary: false });
+    // A second frame in one tick: from here on the socket's frames wait for one write together.
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      this.#corked.push(socket);
+    }
+    socket.write(this.#lastFrame);
   }
 
   /**
    * Bytes a socket has not taken from earlier ticks: what a slow reader leaves behind. This
-   * tick's batch is not counted — it has not been offered to the kernel yet.
+   * tick's frames are not counted — a batch has not been offered to the kernel yet.
    */
   backlog(ws: WebSocket): number {
-    const socket = (ws as unknown as { _socket?: Socket })._socket;
-    const before = socket ? this.#corked.get(socket) : undefined;
-    return before ?? ws.bufferedAmount;
+    const socket = (ws as unknown as { _socket?: TrackedSocket | null })._socket;
+    return socket && socket[TICK] === this.#tick ? (socket[BACKLOG] ?? 0) : ws.bufferedAmount;
   }
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    for (const socket of this.#corked.keys()) socket.uncork();
-    this.#corked.clear();
+    this.#tick++;
+    for (const socket of this.#corked) socket.uncork();
+    this.#corked.length = 0;
   };
 }

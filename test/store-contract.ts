@@ -326,7 +326,7 @@ export function storeContract(label: string, open: () => Promise<Store>, options
         const room = token();
         for (let seq = 1; seq <= 8; seq++) await store.chat.append({ room, seq, payload: `{"n":${seq}}` });
         await store.chat.append({ room: room + 'other', seq: 9, payload: '{}' });
-        const pruning = new ChatStore(store.db, 3);
+        const pruning = new ChatStore(store.db, undefined, 3);
         await pruning.prune(room);
         assert.deepEqual((await store.chat.after(room, 0, 100)).map((m) => m.seq), [6, 7, 8]);
         assert.equal((await store.chat.recent(room + 'other', 10)).length, 1);

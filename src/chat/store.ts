@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
+import { prepare, type PreparedQuery, type QueryRunner } from '../store/prepared.js';
 
 export interface StoredChatMessage {
   room: string;
@@ -14,17 +15,21 @@ const PRUNE_EVERY = 500;
 /** Chat history of each room, so a client that joins gets the last messages even after a restart. */
 export class ChatStore {
   readonly #appended = new Map<string, number>();
+  /** Every chat message is one insert: compiled once, like the REST hot paths (src/store/prepared.ts). */
+  readonly #insert: PreparedQuery<[room: string, seq: number, payload: string, createdAt: string], unknown>;
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly run: QueryRunner = (query) => db.executeQuery(query),
     private readonly keepPerRoom = KEEP_PER_ROOM,
-  ) {}
+  ) {
+    this.#insert = prepare((room: string, seq: number, payload: string, createdAt: string) =>
+      db.insertInto('chat_messages').values({ room, seq, payload, created_at: createdAt }),
+    );
+  }
 
   async append(message: StoredChatMessage): Promise<void> {
-    await this.db
-      .insertInto('chat_messages')
-      .values({ room: message.room, seq: message.seq, payload: message.payload, created_at: new Date().toISOString() })
-      .execute();
+    await this.run(this.#insert.bind(message.room, message.seq, message.payload, new Date().toISOString()));
     const n = (this.#appended.get(message.room) ?? 0) + 1;
     this.#appended.set(message.room, n % PRUNE_EVERY);
     if (n % PRUNE_EVERY === 0) await this.prune(message.room);

@@ -71,7 +71,7 @@ export async function createStore(config: Pick<Config, 'databaseUrl'>, options: 
     db,
     customers: new CustomerStore(db, dialect, run),
     orders: new OrderStore(db, dialect, run),
-    chat: new ChatStore(db),
+    chat: new ChatStore(db, run),
     changes: () => connection.changes(),
     reserveSeqBlock: (name, size) => reserveSeqBlock(db, name, size),
     ping: () => connection.ping(),

@@ -47,7 +47,7 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 const plan = opts.quick
   ? { rounds: 1, seconds: 1, warmup: 0.5, pacedSeconds: 1, fullSeconds: 1, fanoutClients: 200, idle: Math.min(opts.idle, 1000) }
-  : { rounds: 3, seconds: 5, warmup: 1, pacedSeconds: 5, fullSeconds: 5, fanoutClients: 1000, idle: opts.idle };
+  : { rounds: 5, seconds: 5, warmup: 1, pacedSeconds: 10, fullSeconds: 5, fanoutClients: 1000, idle: opts.idle };
 const CONNECTIONS = 32;
 const BOUTIQUE_CLI = join(ROOT, 'dist', 'cli.js');
 const PROFILE_DIR = join(HERE, 'results', 'profiles');

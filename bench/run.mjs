@@ -124,8 +124,12 @@ async function restScenarios(tmp, results) {
     for (const scenario of wanted) {
       const runs = { boutique: [], bare: [], 'json-server': [] };
       for (let round = 1; round <= plan.rounds; round++) {
-        // Interleaved so that noise from other work on the machine hits every server alike.
-        for (const name of ['boutique', 'bare', 'json-server']) {
+        // Interleaved so that noise from other work on the machine hits every server alike, and in
+        // an order that turns each round: a server measured right after another inherits its
+        // aftermath (the kernel writing back the dirty pages of its creates, json-server's
+        // db.json rewritten on every create), and a fixed order would always give it to the same one.
+        const order = ['boutique', 'bare', 'json-server'];
+        for (const name of [...order.slice((round - 1) % 3), ...order.slice(0, (round - 1) % 3)]) {
           const r = await runLoad(`load-${scenario}-${name}`, [join(HERE, 'load', 'http.mjs'), JSON.stringify({
             origin: `http://127.0.0.1:${ports[name]}`,
             scenario,

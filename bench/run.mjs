@@ -207,7 +207,7 @@ async function memoryScenario(tmp, results) {
     const { child, url } = await startWsServer(name, await freePort(), tmp, 65536);
     try {
       await sleep(1000);
-      const r = await runLoad(`load-idle-${name}`, [join(HERE, 'load', 'idle.mjs'), JSON.stringify({ kind: name, url, count: plan.idle, serverPid: child.pid, settleMs: opts.quick ? 500 : 3000 })], {
+      const r = await runLoad(`load-idle-${name}`, [join(HERE, 'load', 'idle.mjs'), JSON.stringify({ kind: name, url, count: plan.idle, serverPid: child.pid, settleMs: opts.quick ? 500 : 10_000 })], {
         timeoutMs: 180_000,
         nofile: 65536,
       });

@@ -12,7 +12,9 @@ const serveCommand: Command = {
   flags: [],
   config: Object.keys(OPTIONS) as (keyof Config)[],
   async run(_args, config) {
-    exitOnSignals(await startServer(config));
+    const starting = startServer(config);
+    exitOnSignals(starting);
+    await starting;
   },
 };
 

@@ -50,19 +50,29 @@ export function flushLogs(log: FastifyBaseLogger): Promise<void> {
   });
 }
 
-/** SIGTERM/SIGINT: drain and exit 0; a second signal exits at once (someone is impatient). */
-export function exitOnSignals(server: RunningServer): void {
+/**
+ * SIGTERM/SIGINT: drain and exit 0; a second signal exits at once (someone is impatient).
+ * Installed before the server starts (it takes the starting server, not the started one): a signal
+ * that came between "listening" and the handlers killed the process without draining it
+ * (test/lifecycle.test.ts caught it once in CI). One that comes while the server is still
+ * starting waits for the start, then drains; if the start fails, its own error ends the process.
+ */
+export function exitOnSignals(starting: Promise<RunningServer>): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     for (const s of ['SIGTERM', 'SIGINT'] as const) {
       process.removeListener(s, onSignal);
       process.once(s, () => process.exit(130));
     }
-    server.shutdown(signal).then(
-      () => flushLogs(server.app.log).then(() => process.exit(0)),
-      (err: unknown) => {
-        server.app.log.error({ err }, 'shutdown failed');
-        void flushLogs(server.app.log).then(() => process.exit(1));
-      },
+    starting.then(
+      (server) =>
+        server.shutdown(signal).then(
+          () => flushLogs(server.app.log).then(() => process.exit(0)),
+          (err: unknown) => {
+            server.app.log.error({ err }, 'shutdown failed');
+            void flushLogs(server.app.log).then(() => process.exit(1));
+          },
+        ),
+      () => {},
     );
   };
   process.once('SIGTERM', onSignal);

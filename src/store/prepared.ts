@@ -1,4 +1,4 @@
-import type { CompiledQuery, Compilable, QueryResult } from 'kysely';
+import { sql, type CompiledQuery, type Compilable, type QueryResult, type SelectQueryBuilder } from 'kysely';
 
 /**
  * Runs a query Kysely has already compiled. Each backend provides one (src/store/sqlite.ts,
@@ -82,4 +82,37 @@ export class PreparedShapes<Q> {
     }
     return query;
   }
+}
+
+/** The two queries of one shape of list: how many rows match, and one page of them. */
+export interface ListQueries<R> {
+  count: PreparedQuery<unknown[], { n: number }>;
+  page: PreparedQuery<unknown[], R>;
+}
+
+/**
+ * Compiles one shape of list from its filtered query: the rows counted, and the same rows sorted
+ * by `order` (ties broken by id, so pages never overlap) with a limit and offset. The arguments of
+ * both are the filter values in order; the page's then take limit and offset.
+ */
+export function prepareList<DB, TB extends keyof DB, R>(
+  filtered: (values: unknown[]) => SelectQueryBuilder<DB, TB, object>,
+  order: readonly { column: string; descending: boolean }[],
+  filters: number,
+): ListQueries<R> {
+  const count = new PreparedQuery((...values: unknown[]) => filtered(values).select((eb) => eb.fn.countAll<number>().as('n')), filters);
+  const page = new PreparedQuery((...values: unknown[]) => {
+    let query = filtered(values).selectAll();
+    for (const key of order) query = query.orderBy(sql.ref(key.column), key.descending ? 'desc' : 'asc');
+    if (!order.some((key) => key.column === 'id')) query = query.orderBy(sql.ref('id'), 'asc');
+    return query.limit(values[filters] as number).offset(values[filters + 1] as number);
+  }, filters + 2);
+  return { count: count as unknown as ListQueries<R>['count'], page: page as unknown as ListQueries<R>['page'] };
+}
+
+/** Runs a list's count and page: `page` is 1-based. */
+export async function runList<R>(run: QueryRunner, queries: ListQueries<R>, values: readonly unknown[], page: number, perPage: number): Promise<{ rows: R[]; total: number }> {
+  const counted = (await run(queries.count.bind(...values))).rows[0]!;
+  const rows = (await run(queries.page.bind(...values, perPage, (page - 1) * perPage))).rows;
+  return { rows, total: Number(counted.n) };
 }

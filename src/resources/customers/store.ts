@@ -1,7 +1,7 @@
 import { sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import type { CustomersTable, Database } from '../../store/database.js';
 import type { Dialect } from '../../store/store.js';
-import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from '../../store/prepared.js';
+import { PreparedShapes, prepare, prepareList, runList, type ListQueries, type PreparedQuery, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable, isUniqueViolation } from '../../store/errors.js';
 import { UniqueViolationError } from '../../errors.js';
 import type { ListParams } from '../../http/list-query.js';
@@ -33,12 +33,6 @@ export type Stale = 'stale';
 /** `%` and `_` are literal in a search, not wildcards. */
 export const likePattern = (q: string): string => '%' + q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 
-/** The count and the page of one shape of list (which filters, which sort), compiled once. */
-interface ListQueries {
-  count: PreparedQuery<unknown[], { n: number }>;
-  page: PreparedQuery<unknown[], CustomerRow>;
-}
-
 /**
  * Customers' SQL, the same on SQLite and PostgreSQL through Kysely. The hot queries (get by id,
  * a list page and its count, insert) are built and compiled once per store and run with new
@@ -48,7 +42,7 @@ export class CustomerStore {
   readonly #byId: PreparedQuery<[id: number], CustomerRow>;
   readonly #insert: PreparedQuery<[name: string, email: string, emailKey: string, now: string], CustomerRow>;
   readonly #count: PreparedQuery<[], { n: number }>;
-  readonly #lists = new PreparedShapes<ListQueries>();
+  readonly #lists = new PreparedShapes<ListQueries<CustomerRow>>();
 
   constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, private readonly run: QueryRunner) {
     this.#byId = prepare((id: number) => db.selectFrom('customers').selectAll().where('id', '=', id));
@@ -73,15 +67,11 @@ export class CustomerStore {
     let shape = `${email !== undefined ? 'e' : ''}${name !== undefined ? 'n' : ''}${q !== undefined ? 'q' : ''}`;
     for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
     const queries = this.#lists.get(shape, () => this.#listQueries(email !== undefined, name !== undefined, q !== undefined, params.sort, values.length));
-    return guard(async () => {
-      const counted = (await this.run(queries.count.bind(...values))).rows[0]!;
-      const rows = (await this.run(queries.page.bind(...values, params.perPage, (params.page - 1) * params.perPage))).rows;
-      return { rows, total: Number(counted.n) };
-    });
+    return guard(() => runList(this.run, queries, values, params.page, params.perPage));
   }
 
   /** The queries of one list shape; their arguments are the filter values in order, then limit and offset for the page. */
-  #listQueries(byEmail: boolean, byName: boolean, bySearch: boolean, sort: ListParams<CustomerSortField, CustomerFilters>['sort'], filters: number): ListQueries {
+  #listQueries(byEmail: boolean, byName: boolean, bySearch: boolean, sort: ListParams<CustomerSortField, CustomerFilters>['sort'], filters: number): ListQueries<CustomerRow> {
     const filtered = (values: unknown[]) => {
       let query = this.db.selectFrom('customers');
       let i = 0;
@@ -93,14 +83,7 @@ export class CustomerStore {
       }
       return query;
     };
-    const count = new PreparedQuery((...values: unknown[]) => filtered(values).select((eb) => eb.fn.countAll<number>().as('n')), filters);
-    const page = new PreparedQuery((...values: unknown[]) => {
-      let query = filtered(values).selectAll();
-      for (const key of sort) query = query.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
-      if (!sort.some((k) => k.field === 'id')) query = query.orderBy('id', 'asc');
-      return query.limit(values[filters] as number).offset(values[filters + 1] as number);
-    }, filters + 2);
-    return { count, page };
+    return prepareList(filtered, sort.map((key) => ({ column: COLUMN[key.field], descending: key.descending })), filters);
   }
 
   create(fields: CustomerFields, now = new Date().toISOString()): Promise<CustomerRow> {

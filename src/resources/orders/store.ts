@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, OrdersTable } from '../../store/database.js';
 import type { Dialect } from '../../store/store.js';
-import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from '../../store/prepared.js';
+import { PreparedQuery, PreparedShapes, prepare, prepareList, runList, type ListQueries, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable } from '../../store/errors.js';
 import { validationFailed } from '../../errors.js';
 import type { ListParams } from '../../http/list-query.js';
@@ -70,12 +70,6 @@ async function insertItems(db: Db, orderId: number, items: readonly OrderItem[])
     .execute();
 }
 
-/** The count and the page of one shape of list (which filters, which sort), compiled once. */
-interface ListQueries {
-  count: PreparedQuery<unknown[], { n: number }>;
-  page: PreparedQuery<unknown[], OrderRow>;
-}
-
 /**
  * Orders' SQL: an order and its items are always written in one transaction. The reads (get, a
  * list page and its count, the items of a page) are compiled once per store and run with new
@@ -83,7 +77,7 @@ interface ListQueries {
  */
 export class OrderStore {
   readonly #byId: PreparedQuery<[orderId: number, customerId: number], OrderRow>;
-  readonly #lists = new PreparedShapes<ListQueries>();
+  readonly #lists = new PreparedShapes<ListQueries<OrderRow>>();
   /** Items of n orders, by n (a page holds at most per_page orders). */
   readonly #items = new PreparedShapes<PreparedQuery<number[], ItemRow>>();
 
@@ -109,14 +103,13 @@ export class OrderStore {
     for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
     const queries = this.#lists.get(shape, () => this.#listQueries(customerId !== undefined, status !== undefined, q !== undefined, params.sort, values.length));
     return guard(async () => {
-      const counted = (await this.run(queries.count.bind(...values))).rows[0]!;
-      const rows = (await this.run(queries.page.bind(...values, params.perPage, (params.page - 1) * params.perPage))).rows;
-      return { rows: await this.#withItems(rows), total: Number(counted.n) };
+      const { rows, total } = await runList(this.run, queries, values, params.page, params.perPage);
+      return { rows: await this.#withItems(rows), total };
     });
   }
 
   /** The queries of one list shape; their arguments are the filter values in order, then limit and offset for the page. */
-  #listQueries(byCustomer: boolean, byStatus: boolean, bySearch: boolean, sort: ListParams<OrderSortField, OrderFilters>['sort'], filters: number): ListQueries {
+  #listQueries(byCustomer: boolean, byStatus: boolean, bySearch: boolean, sort: ListParams<OrderSortField, OrderFilters>['sort'], filters: number): ListQueries<OrderRow> {
     const filtered = (values: unknown[]) => {
       let query = this.db.selectFrom('orders');
       let i = 0;
@@ -128,14 +121,7 @@ export class OrderStore {
       }
       return query;
     };
-    const count = new PreparedQuery((...values: unknown[]) => filtered(values).select((eb) => eb.fn.countAll<number>().as('n')), filters);
-    const page = new PreparedQuery((...values: unknown[]) => {
-      let query = filtered(values).selectAll();
-      for (const key of sort) query = query.orderBy(COLUMN[key.field], key.descending ? 'desc' : 'asc');
-      if (!sort.some((k) => k.field === 'id')) query = query.orderBy('id', 'asc');
-      return query.limit(values[filters] as number).offset(values[filters + 1] as number);
-    }, filters + 2);
-    return { count, page };
+    return prepareList(filtered, sort.map((key) => ({ column: COLUMN[key.field], descending: key.descending })), filters);
   }
 
   /** withItems outside a transaction, with the items query compiled once per page size. */

@@ -102,33 +102,18 @@ class RequestLogger implements FastifyBaseLogger {
     this.#logger().level = level;
   }
 
-  fatal(...args: unknown[]): void {
-    (this.#logger().fatal as LogMethod)(...args);
+  /** Writes at `level` through the child, made now if this is the request's first line. */
+  #log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent', args: unknown[]): void {
+    (this.#logger()[level] as LogMethod)(...args);
   }
 
-  error(...args: unknown[]): void {
-    (this.#logger().error as LogMethod)(...args);
-  }
-
-  warn(...args: unknown[]): void {
-    (this.#logger().warn as LogMethod)(...args);
-  }
-
-  info(...args: unknown[]): void {
-    (this.#logger().info as LogMethod)(...args);
-  }
-
-  debug(...args: unknown[]): void {
-    (this.#logger().debug as LogMethod)(...args);
-  }
-
-  trace(...args: unknown[]): void {
-    (this.#logger().trace as LogMethod)(...args);
-  }
-
-  silent(...args: unknown[]): void {
-    (this.#logger().silent as LogMethod)(...args);
-  }
+  fatal(...args: unknown[]): void { this.#log('fatal', args); }
+  error(...args: unknown[]): void { this.#log('error', args); }
+  warn(...args: unknown[]): void { this.#log('warn', args); }
+  info(...args: unknown[]): void { this.#log('info', args); }
+  debug(...args: unknown[]): void { this.#log('debug', args); }
+  trace(...args: unknown[]): void { this.#log('trace', args); }
+  silent(...args: unknown[]): void { this.#log('silent', args); }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#logger().child(bindings, options);

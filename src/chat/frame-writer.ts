@@ -26,23 +26,35 @@ const TEXT = 1;
  * synchronously. The profiles of `npm run bench` showed `writev` at half of the fan-out's CPU
  * before batching, and ws's per-socket framing at the top of the paced broadcast after it.
  */
-/** The flush generation in which a socket last got a frame, and its backlog from before it. */
-const TICK = Symbol('boutique.frameTick');
-const BACKLOG = Symbol('boutique.backlogBefore');
-type TrackedSocket = Socket & { [TICK]?: number; [BACKLOG]?: number };
+/**
+ * One receiving socket as the writer sees it: the net.Socket under ws, found once at accept, and
+ * the tick it last got a frame in. A broadcast touches this object and the socket, nothing else
+ * of the connection (a paced broadcast's write loop is bound by cache misses between system calls).
+ */
+export class Outlet {
+  /** The flush generation in which the socket last got a frame. */
+  tick = -1;
+  /** Its backlog from before that tick. */
+  backlogBefore = 0;
+  /** ws keeps its net.Socket as `_socket` (also what corking needs); null for a socket ws does not expose. */
+  readonly socket: Socket | null;
+
+  constructor(readonly ws: WebSocket) {
+    this.socket = (ws as unknown as { _socket?: Socket | null })._socket ?? null;
+  }
+}
 
 export class FrameWriter {
   #lastText: string | undefined;
   #lastFrame: Buffer = Buffer.alloc(0);
-  /** Advances at each flush: a socket stamped with the current value got a frame this tick. */
+  /** Advances at each flush: an outlet stamped with the current value got a frame this tick. */
   #tick = 0;
   /** Sockets corked this tick (they got a second frame), uncorked by the flush. */
   readonly #corked: Socket[] = [];
   #scheduled = false;
 
-  write(ws: WebSocket, text: string): void {
-    // ws keeps its net.Socket as `_socket` (also what corking needs).
-    const socket = (ws as unknown as { _socket?: TrackedSocket | null })._socket;
+  write(outlet: Outlet, text: string): void {
+    const { ws, socket } = outlet;
     if (!socket) {
       ws.send(text);
       return;
@@ -53,13 +65,13 @@ export class FrameWriter {
       this.#lastText = text;
       this.#lastFrame = Buffer.concat(Sender.frame(Buffer.from(text, 'utf8'), { fin: true, opcode: TEXT, mask: false, readOnly: false, rsv1: false }));
     }
-    if (socket[TICK] !== this.#tick) {
+    if (outlet.tick !== this.#tick) {
       // The socket's first frame this tick goes out at once: at a paced rate that is every frame,
       // with no cork and no uncork, and the first receivers are reading while the last are still
       // being written (corking every receiver until the end of the tick cost the paced p99
       // against a plain ws loop).
-      socket[TICK] = this.#tick;
-      socket[BACKLOG] = socket.writableLength;
+      outlet.tick = this.#tick;
+      outlet.backlogBefore = socket.writableLength;
       socket.write(this.#lastFrame);
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -79,9 +91,8 @@ export class FrameWriter {
    * Bytes a socket has not taken from earlier ticks: what a slow reader leaves behind. This
    * tick's frames are not counted — a batch has not been offered to the kernel yet.
    */
-  backlog(ws: WebSocket): number {
-    const socket = (ws as unknown as { _socket?: TrackedSocket | null })._socket;
-    return socket && socket[TICK] === this.#tick ? (socket[BACKLOG] ?? 0) : ws.bufferedAmount;
+  backlog(outlet: Outlet): number {
+    return outlet.socket && outlet.tick === this.#tick ? outlet.backlogBefore : outlet.ws.bufferedAmount;
   }
 
   readonly #flush = (): void => {

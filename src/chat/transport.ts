@@ -11,7 +11,7 @@ import { TokenBucket } from './token-bucket.js';
 import { SOCKET_ERRORS } from './errors.js';
 import { errorFrame } from './frames.js';
 import type { ChatMetrics } from './index.js';
-import { FrameWriter } from './frame-writer.js';
+import { FrameWriter, Outlet } from './frame-writer.js';
 import { CHAT_PATHS, handshakeToken, offeredProtocols, originAllowed, refuseHandshake, selectProtocol } from './handshake.js';
 
 export type TransportConfig = Pick<Config, 'wsMaxFrame' | 'wsRateLimit' | 'wsHeartbeatMs' | 'wsSendBufferMax' | 'allowedOrigins'>;
@@ -79,20 +79,21 @@ export class ChatTransport {
     const logger = this.logger;
     const metrics = this.metrics;
     const writer = this.#writer;
+    const outlet = new Outlet(ws);
     const connection = this.hub.open(
       {
         send(frame) {
           if (ws.readyState !== WebSocket.OPEN) return;
           // A client that stops reading is cut off before its buffer grows without bound: once the
           // kernel's buffers are full, what ws could not write piles up here.
-          const backlog = writer.backlog(ws);
+          const backlog = writer.backlog(outlet);
           if (backlog > wsSendBufferMax) {
             logger.debug({ backlog }, SOCKET_ERRORS.SLOW_READER.message);
             metrics?.countDroppedClient('slow_reader');
             ws.terminate();
             return;
           }
-          writer.write(ws, frame);
+          writer.write(outlet, frame);
         },
         close(code, reason) {
           if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason);

@@ -222,7 +222,8 @@ export class ChatHub {
   async #message(client: ChatClient, m: Extract<ClientMessage, { type: 'message' }>): Promise<void> {
     const room = m.room ?? this.#defaultRoom(client);
     if (!client.rooms.has(room)) throw socketError('NOT_IN_ROOM', `Join "${room}" before sending to it.`);
-    const name = await this.#ensureName(client);
+    // Signed in already (the usual case): no await, so the fan-out below starts in this tick.
+    const name = client.name ?? (await this.#ensureName(client));
     const frame = messageFrame({ name, text: escapeHtml(m.text), id: client.id, date: m.date, room });
     const published = await this.#bus.publish(roomChannel(room), frame);
     try {

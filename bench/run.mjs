@@ -46,8 +46,8 @@ function parseArgs(argv) {
 
 const opts = parseArgs(process.argv.slice(2));
 const plan = opts.quick
-  ? { rounds: 1, seconds: 1, warmup: 0.5, pacedSeconds: 1, fullSeconds: 1, fanoutClients: 200, idle: Math.min(opts.idle, 1000) }
-  : { rounds: 5, seconds: 5, warmup: 1, pacedSeconds: 10, fullSeconds: 5, fanoutClients: 1000, idle: opts.idle };
+  ? { rounds: 1, seconds: 1, warmup: 0.5, warmPacedSeconds: 0.5, pacedSeconds: 1, fanoutRounds: 1, fullSeconds: 1, fanoutClients: 200, idle: Math.min(opts.idle, 1000) }
+  : { rounds: 5, seconds: 5, warmup: 1, warmPacedSeconds: 3, pacedSeconds: 10, fanoutRounds: 3, fullSeconds: 5, fanoutClients: 1000, idle: opts.idle };
 const CONNECTIONS = 32;
 const BOUTIQUE_CLI = join(ROOT, 'dist', 'cli.js');
 const PROFILE_DIR = join(HERE, 'results', 'profiles');
@@ -186,19 +186,66 @@ async function startWsServer(name, port, tmp, nofile) {
   return { child, url: name === 'ws' ? `ws://127.0.0.1:${port}/` : `http://127.0.0.1:${port}` };
 }
 
+/** A percentile of pooled [bucket, count] histograms (bucket = ms × 100). */
+function pooledPercentile(histograms, p) {
+  const counts = new Map();
+  for (const h of histograms) for (const [b, c] of h) counts.set(b, (counts.get(b) ?? 0) + c);
+  const buckets = [...counts.keys()].sort((a, b) => a - b);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = Math.min(total - 1, Math.floor((p / 100) * total));
+  let seen = 0;
+  for (const b of buckets) {
+    seen += counts.get(b);
+    if (seen > rank) return b / 100;
+  }
+  return null;
+}
+
 async function fanoutScenario(tmp, results) {
-  for (const name of ['boutique', 'ws', 'socketio']) {
-    const { child, url } = await startWsServer(name, await freePort(), tmp);
-    try {
-      await sleep(300);
-      const r = await runLoad(`load-fanout-${name}`, [join(HERE, 'load', 'fanout.mjs'), JSON.stringify({
-        kind: name, url, clients: plan.fanoutClients, rate: 20, pacedSeconds: plan.pacedSeconds, fullSeconds: plan.fullSeconds, window: 64, serverPid: child.pid, clkTck: CLK_TCK,
-      })], { timeoutMs: 120_000, nofile: 65536 });
-      results.fanout[name] = r;
-      log(`fanout ${name}: ${r.clients} clients (${r.failed} failed), paced p50 ${r.paced.p50?.toFixed(2)} / p99 ${r.paced.p99?.toFixed(2)} ms, full ${Math.round(r.full.msgPerSec)} msg/s, ${r.full.cpuUsPerMsg?.toFixed(2)} µs CPU/msg, lost ${r.paced.lost}+${r.full.lost}`);
-    } finally {
-      await stopServer(child);
+  const names = ['boutique', 'ws', 'socketio'];
+  const runs = { boutique: [], ws: [], socketio: [] };
+  for (let round = 1; round <= plan.fanoutRounds; round++) {
+    // Rounds interleaved and the order turning, as in the REST scenarios: a quiet or busy minute
+    // of the machine falls on every server alike. A fresh server and fresh clients each round.
+    for (const name of [...names.slice((round - 1) % 3), ...names.slice(0, (round - 1) % 3)]) {
+      const { child, url } = await startWsServer(name, await freePort(), tmp);
+      try {
+        await sleep(300);
+        const fullSeconds = round === 1 ? plan.fullSeconds : 0;
+        const r = await runLoad(`load-fanout-${name}`, [join(HERE, 'load', 'fanout.mjs'), JSON.stringify({
+          kind: name, url, clients: plan.fanoutClients, rate: 20, warmSeconds: plan.warmPacedSeconds, pacedSeconds: plan.pacedSeconds, fullSeconds, window: 64, serverPid: child.pid, clkTck: CLK_TCK,
+        })], { timeoutMs: 120_000, nofile: 65536 });
+        runs[name].push(r);
+        log(`fanout round ${round} ${name}: ${r.clients} clients (${r.failed} failed), paced p50 ${r.paced.p50?.toFixed(2)} / p99 ${r.paced.p99?.toFixed(2)} ms, ${r.paced.cpuUsPerMsg?.toFixed(2)} µs server CPU/msg (load process ${r.paced.loadCpuUsPerMsg?.toFixed(2)})` +
+          (r.full ? `; full ${Math.round(r.full.msgPerSec)} msg/s, ${r.full.cpuUsPerMsg?.toFixed(2)} µs CPU/msg` : '') + `, lost ${r.paced.lost}${r.full ? `+${r.full.lost}` : ''}`);
+      } finally {
+        await stopServer(child);
+      }
     }
+  }
+  for (const name of names) {
+    const rs = runs[name];
+    const histograms = rs.map((r) => r.paced.histogram);
+    const full = rs.find((r) => r.full)?.full ?? null;
+    results.fanout[name] = {
+      clients: Math.min(...rs.map((r) => r.clients)),
+      failed: rs.reduce((s, r) => s + r.failed, 0),
+      frameBytes: rs[0].frameBytes,
+      rounds: rs.length,
+      paced: {
+        sent: rs.reduce((s, r) => s + r.paced.sent, 0),
+        delivered: rs.reduce((s, r) => s + r.paced.delivered, 0),
+        lost: rs.reduce((s, r) => s + r.paced.lost, 0),
+        // Every round's latencies pooled: the p99 of all broadcasts, not a median of small p99s.
+        p50: pooledPercentile(histograms, 50),
+        p99: pooledPercentile(histograms, 99),
+        roundP99: rs.map((r) => r.paced.p99),
+        cpuUsPerMsg: median(rs.map((r) => r.paced.cpuUsPerMsg)),
+        loadCpuUsPerMsg: median(rs.map((r) => r.paced.loadCpuUsPerMsg)),
+      },
+      full,
+    };
   }
 }
 

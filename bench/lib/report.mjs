@@ -62,10 +62,11 @@ export function markdown(r) {
     const rows = ['boutique', 'ws', 'socketio'].filter((n) => f[n]).map((n) => {
       const v = f[n];
       const vs = n === 'boutique' ? `CPU ${x(ratio(v.full.cpuUsPerMsg, f.socketio?.full.cpuUsPerMsg))} Socket.IO, ${x(ratio(v.full.cpuUsPerMsg, f.ws?.full.cpuUsPerMsg))} ws; p99 ${x(ratio(v.paced.p99, f.ws?.paced.p99))} ws` : '';
-      return [label(n), v.clients, fmt(v.paced.p50, 2), fmt(v.paced.p99, 2), fmt(v.paced.cpuUsPerMsg, 2), fmt(v.full.msgPerSec), fmt(v.full.cpuUsPerMsg, 2), v.paced.lost + v.full.lost, vs];
+      return [label(n), v.clients, fmt(v.paced.p50, 2), fmt(v.paced.p99, 2), (v.paced.roundP99 ?? []).map((p) => fmt(p, 1)).join(' / '), fmt(v.paced.cpuUsPerMsg, 2), fmt(v.paced.loadCpuUsPerMsg, 2), fmt(v.full.msgPerSec), fmt(v.full.cpuUsPerMsg, 2), v.paced.lost + v.full.lost, vs];
     });
-    out.push(`### WebSocket fan-out (one sender, ~${f.boutique?.frameBytes ?? 100}-byte JSON, every client receives every message)\n\n` +
-      table(['server', 'clients', 'paced p50 ms', 'paced p99 ms', 'paced CPU µs/msg', 'full-speed msg/s', 'full CPU µs/msg', 'lost', 'Boutique ÷ peer'], rows));
+    const rounds = f.boutique?.rounds ?? 1;
+    out.push(`### WebSocket fan-out (one sender, ~${f.boutique?.frameBytes ?? 100}-byte JSON, every client receives every message; paced: 20 msg/s, ${rounds} round${rounds === 1 ? '' : 's'} of ${r.plan.pacedSeconds} s pooled, after ${r.plan.warmPacedSeconds} s of the same traffic)\n\n` +
+      table(['server', 'clients', 'paced p50 ms', 'paced p99 ms', 'p99 of each round', 'paced server CPU µs/msg', 'load process CPU µs/msg', 'full-speed msg/s', 'full CPU µs/msg', 'lost', 'Boutique ÷ peer'], rows));
   }
   const m = r.memory;
   if (Object.keys(m).length) {

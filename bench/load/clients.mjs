@@ -35,8 +35,11 @@ export function connect(kind, url, onText) {
   });
 }
 
-/** Opens `count` clients, `parallel` handshakes at a time. Returns the clients and how many failed. */
-export async function connectMany(kind, url, count, parallel, onText) {
+/**
+ * Opens `count` clients, `parallel` handshakes at a time, with `connector` (this file's `connect`,
+ * or lean-client.mjs's `connectLean`). Returns the clients and how many failed.
+ */
+export async function connectMany(kind, url, count, parallel, onText, connector = connect) {
   const clients = [];
   let failed = 0;
   let next = 0;
@@ -45,7 +48,7 @@ export async function connectMany(kind, url, count, parallel, onText) {
     while (next < count) {
       const i = next++;
       try {
-        clients.push(await connect(kind, url, onText ? (t) => onText(i, t) : undefined));
+        clients.push(await connector(kind, url, onText ? (t) => onText(i, t) : undefined));
       } catch (err) {
         failed++;
         firstError ??= String(err?.message ?? err);

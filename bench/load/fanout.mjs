@@ -3,11 +3,18 @@
  * (the sender too) receives each. Two phases: paced (`rate` messages/s: latency) and full speed
  * (a window of messages in flight, counted over all receivers: throughput). The server's CPU
  * time is read from /proc around each phase. Prints one JSON line.
- * Usage: node fanout.mjs '<json: {kind, url, clients, rate, pacedSeconds, fullSeconds, window, serverPid, clkTck}>'
+ *
+ * The receivers are lean-client.mjs's: the load process must read faster than the server writes,
+ * or the latencies measure the reader (docs/benchmarks.md). The paced phase is measured after
+ * `warmSeconds` of the same traffic, so that every server is in its steady state — not still
+ * collecting what 1,000 handshakes left behind — and the load process's own CPU per delivered
+ * message is reported beside the server's, so a run whose reader was the bottleneck shows it.
+ * Usage: node fanout.mjs '<json: {kind, url, clients, rate, warmSeconds, pacedSeconds, fullSeconds, window, serverPid, clkTck}>'
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { connectMany, percentile } from './clients.mjs';
+import { connectLean } from './lean-client.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -52,7 +59,7 @@ async function waitFor(predicate, timeoutMs) {
   return predicate();
 }
 
-const { clients, failed, firstError } = await connectMany(o.kind, o.url, o.clients, 50, onText);
+const { clients, failed, firstError } = await connectMany(o.kind, o.url, o.clients, 50, onText, connectLean);
 if (clients.length === 0) throw new Error(`no client connected: ${firstError}`);
 const n = clients.length;
 const sender = clients[0];
@@ -63,6 +70,13 @@ for (let i = 0; i < 5; i++) {
   await sleep(20);
 }
 await waitFor(() => delivered >= sent * n, 10_000);
+const warmEnd = performance.now() + (o.warmSeconds ?? 0) * 1000;
+for (let next = performance.now(); next < warmEnd; next += 1000 / o.rate) {
+  const wait = next - performance.now();
+  if (wait > 0) await sleep(wait);
+  sender.send(frame());
+}
+await waitFor(() => delivered >= sent * n, 10_000);
 await sleep(200);
 
 // Paced.
@@ -70,6 +84,7 @@ delivered = 0;
 sent = 0;
 latencies = [];
 let cpu0 = cpuMicros();
+let own0 = process.cpuUsage();
 let t0 = performance.now();
 const interval = 1000 / o.rate;
 const pacedEnd = t0 + o.pacedSeconds * 1000;
@@ -80,6 +95,7 @@ for (let next = t0; next < pacedEnd; next += interval) {
 }
 await waitFor(() => delivered >= sent * n, 5000);
 let cpu1 = cpuMicros();
+const own = process.cpuUsage(own0);
 const paced = {
   sent,
   delivered,
@@ -87,38 +103,55 @@ const paced = {
   msgPerSec: delivered / ((performance.now() - t0) / 1000),
   p50: percentile(latencies.sort((a, b) => a - b), 50),
   p99: percentile(latencies, 99),
+  // Every latency at 10 µs resolution ([bucket, count], bucket = ms × 100): the harness pools
+  // the rounds' samples into one distribution.
+  histogram: histogram(latencies),
   cpuUsPerMsg: delivered > 0 ? (cpu1 - cpu0) / delivered : null,
+  loadCpuUsPerMsg: delivered > 0 ? (own.user + own.system) / delivered : null,
 };
 latencies = null;
 
-// Full speed: keep `window` messages in flight across all receivers.
-delivered = 0;
-sent = 0;
-const limit = o.window * n;
-let running = true;
-const pump = () => {
-  while (running && sent * n - delivered < limit) sender.send(frame());
-};
-onDelivered = () => {
-  if (running && sent * n - delivered < limit - n) pump();
-};
-cpu0 = cpuMicros();
-t0 = performance.now();
-pump();
-await sleep(o.fullSeconds * 1000);
-running = false;
-await waitFor(() => delivered >= sent * n, 5000);
-cpu1 = cpuMicros();
-const elapsed = (performance.now() - t0) / 1000;
-const full = {
-  sent,
-  delivered,
-  lost: sent * n - delivered,
-  msgPerSec: delivered / elapsed,
-  cpuUsPerMsg: delivered > 0 ? (cpu1 - cpu0) / delivered : null,
-  serverCpuShare: (cpu1 - cpu0) / (elapsed * 1e6),
-};
-
+// Full speed: keep `window` messages in flight across all receivers (skipped with fullSeconds 0).
+const full = o.fullSeconds > 0 ? await fullSpeed() : null;
 for (const c of clients) c.close();
 console.log(JSON.stringify({ clients: n, failed, firstError, frameBytes: frame().length, paced, full }));
 process.exit(0);
+
+function histogram(sorted) {
+  const out = [];
+  for (const l of sorted) {
+    const b = Math.round(l * 100);
+    if (out.length > 0 && out[out.length - 1][0] === b) out[out.length - 1][1]++;
+    else out.push([b, 1]);
+  }
+  return out;
+}
+
+async function fullSpeed() {
+  delivered = 0;
+  sent = 0;
+  const limit = o.window * n;
+  let running = true;
+  const pump = () => {
+    while (running && sent * n - delivered < limit) sender.send(frame());
+  };
+  onDelivered = () => {
+    if (running && sent * n - delivered < limit - n) pump();
+  };
+  cpu0 = cpuMicros();
+  t0 = performance.now();
+  pump();
+  await sleep(o.fullSeconds * 1000);
+  running = false;
+  await waitFor(() => delivered >= sent * n, 5000);
+  cpu1 = cpuMicros();
+  const elapsed = (performance.now() - t0) / 1000;
+  return {
+    sent,
+    delivered,
+    lost: sent * n - delivered,
+    msgPerSec: delivered / elapsed,
+    cpuUsPerMsg: delivered > 0 ? (cpu1 - cpu0) / delivered : null,
+    serverCpuShare: (cpu1 - cpu0) / (elapsed * 1e6),
+  };
+}

@@ -6,6 +6,15 @@ export interface Peer {
   close(code: number, reason: string): void;
 }
 
+/** What the hub does with a client's frames and its end (ChatHub implements it). */
+export interface ClientHandler {
+  handle(client: ChatClient, text: string): void;
+  disconnect(client: ChatClient): void;
+}
+
+/** Every client that never subscribed shares this one: a Set costs ~230 bytes per connection. */
+const NO_TOPICS: ReadonlySet<string> = new Set();
+
 interface Held {
   channel: string;
   seq: number;
@@ -14,7 +23,9 @@ interface Held {
 
 /**
  * One connection's chat state. While the hub answers a `join` or `resume` it holds live frames
- * back, so the history or replay it sends comes first and nothing is sent twice.
+ * back, so the history or replay it sends comes first and nothing is sent twice. It is also what
+ * the transport holds for the socket (`receive`, `close`): one object per connection, no closures
+ * (issue 6: memory per idle connection).
  */
 export class ChatClient implements Receiver {
   /** The id shown to others (kept across a resume). */
@@ -23,18 +34,62 @@ export class ChatClient implements Receiver {
   connId = 0;
   session = '';
   name: string | undefined;
-  readonly rooms = new Set<string>();
-  readonly topics = new Set<string>();
+  /**
+   * Rooms joined, in join order. An array replaced on each change, not a Set or a growing array:
+   * a client is in one or two rooms, and a Set's table (~280 bytes) or a pushed-to array's spare
+   * capacity (~150) would be most of what an idle connection costs beyond ws's own.
+   */
+  #rooms: readonly string[] = [];
+  #topics: Set<string> | null = null;
   closed = false;
   /** Set when a resume on another connection took this session over: its close must not release anything. */
   superseded = false;
   #held: Held[] | null = null;
-  /** Settles after the last task given to `run` has settled. */
-  #tail: Promise<void> = Promise.resolve();
+  /** Settles after the last task given to `run` has settled; null when none is in flight. */
+  #tail: Promise<void> | null = null;
   /** Tasks given to `run` that have not settled yet. */
   #inFlight = 0;
 
-  constructor(readonly peer: Peer, public authorized: boolean) {}
+  constructor(
+    readonly peer: Peer,
+    public authorized: boolean,
+    private readonly handler: ClientHandler,
+  ) {}
+
+  /** A text frame from the socket. */
+  receive(text: string): void {
+    this.handler.handle(this, text);
+  }
+
+  /** The socket is gone (closed or terminated). */
+  close(): void {
+    this.closed = true;
+    this.handler.disconnect(this);
+  }
+
+  get rooms(): readonly string[] {
+    return this.#rooms;
+  }
+
+  addRoom(room: string): void {
+    if (!this.#rooms.includes(room)) this.#rooms = this.#rooms.concat(room);
+  }
+
+  removeRoom(room: string): void {
+    if (this.#rooms.includes(room)) this.#rooms = this.#rooms.filter((r) => r !== room);
+  }
+
+  get topics(): ReadonlySet<string> {
+    return this.#topics ?? NO_TOPICS;
+  }
+
+  addTopic(topic: string): void {
+    (this.#topics ??= new Set()).add(topic);
+  }
+
+  removeTopic(topic: string): void {
+    this.#topics?.delete(topic);
+  }
 
   deliver(channel: string, seq: number, frame: string): void {
     if (this.closed) return;
@@ -65,10 +120,11 @@ export class ChatClient implements Receiver {
    * every microsecond between a frame's arrival and its first write).
    */
   run(task: () => Promise<void>): Promise<void> {
-    const next = this.#inFlight === 0 ? start(task) : this.#tail.then(task);
+    const next = this.#tail === null ? start(task) : this.#tail.then(task);
     this.#inFlight++;
     const settled = (): void => {
-      this.#inFlight--;
+      // An idle connection keeps no promise (issue 6: memory per idle connection).
+      if (--this.#inFlight === 0) this.#tail = null;
     };
     this.#tail = next.then(settled, settled);
     return next;

@@ -8,7 +8,7 @@ import type { Bus, BusMessage } from '../bus/bus.js';
 import { withSeq } from '../bus/frame.js';
 import { TOPIC_PATTERN, topicChannel } from '../live/change-feed.js';
 import type { ChatStore } from './store.js';
-import { ChatClient, type Peer } from './client.js';
+import { ChatClient, type ClientHandler, type Peer } from './client.js';
 import {
   ALL_CHANNEL, DIRECT_CHANNEL, IDS_CHANNEL, LocalChannels, NAMES_SET, ONLINE_SET, RESUMED_CHANNEL, roomChannel,
 } from './channels.js';
@@ -49,7 +49,7 @@ export interface HubOptions {
   metrics?: ChatMetrics | undefined;
 }
 
-/** What the transport holds for one socket. */
+/** What the transport holds for one socket (a ChatClient). */
 export interface HubConnection {
   receive(text: string): void;
   /** The socket is gone (closed or terminated). */
@@ -58,7 +58,7 @@ export interface HubConnection {
 
 const MAX_SUFFIX = 10_000;
 
-export class ChatHub {
+export class ChatHub implements ClientHandler {
   readonly #bus: Bus;
   readonly #channels: LocalChannels;
   readonly #detached: DetachedSessions;
@@ -94,18 +94,19 @@ export class ChatHub {
 
   /** `resume`: the session and seq given at the handshake (`?session=…&seq=…`): resumed before any live frame. */
   open(peer: Peer, authorized: boolean, resume?: { session: string; seq: number }): HubConnection {
-    const client = new ChatClient(peer, authorized);
-    const fail = (err: unknown) => this.#fail(client, err);
-    client.run(() => this.#greet(client, resume)).catch(fail);
-    return {
-      receive: (text) => {
-        client.run(() => this.#handle(client, text)).catch(fail);
-      },
-      close: () => {
-        client.closed = true;
-        client.run(() => this.#disconnect(client)).catch((err: unknown) => this.options.logger.error({ err }, 'chat disconnect failed'));
-      },
-    };
+    const client = new ChatClient(peer, authorized, this);
+    client.run(() => this.#greet(client, resume)).catch((err: unknown) => this.#fail(client, err));
+    return client;
+  }
+
+  /** ClientHandler: a frame from `client`, handled after its earlier ones. */
+  handle(client: ChatClient, text: string): void {
+    client.run(() => this.#handle(client, text)).catch((err: unknown) => this.#fail(client, err));
+  }
+
+  /** ClientHandler: `client`'s socket is gone. */
+  disconnect(client: ChatClient): void {
+    client.run(() => this.#disconnect(client)).catch((err: unknown) => this.options.logger.error({ err }, 'chat disconnect failed'));
   }
 
   stop(): void {
@@ -221,7 +222,7 @@ export class ChatHub {
 
   async #message(client: ChatClient, m: Extract<ClientMessage, { type: 'message' }>): Promise<void> {
     const room = m.room ?? this.#defaultRoom(client);
-    if (!client.rooms.has(room)) throw socketError('NOT_IN_ROOM', `Join "${room}" before sending to it.`);
+    if (!client.rooms.includes(room)) throw socketError('NOT_IN_ROOM', `Join "${room}" before sending to it.`);
     // Signed in already (the usual case): no await, so the fan-out below starts in this tick.
     const name = client.name ?? (await this.#ensureName(client));
     const frame = messageFrame({ name, text: escapeHtml(m.text), id: client.id, date: m.date, room });
@@ -235,8 +236,8 @@ export class ChatHub {
   }
 
   #defaultRoom(client: ChatClient): string {
-    if (client.rooms.has(DEFAULT_ROOM) || client.rooms.size === 0) return DEFAULT_ROOM;
-    if (client.rooms.size === 1) return client.rooms.values().next().value as string;
+    if (client.rooms.includes(DEFAULT_ROOM) || client.rooms.length === 0) return DEFAULT_ROOM;
+    if (client.rooms.length === 1) return client.rooms[0]!;
     throw socketError('MISSING_FIELD', 'You are in several rooms: say which one with "room".');
   }
 
@@ -262,7 +263,7 @@ export class ChatHub {
   // --- rooms and topics --------------------------------------------------------------------
 
   #joinRoom(client: ChatClient, room: string): void {
-    client.rooms.add(room);
+    client.addRoom(room);
     this.#channels.join(roomChannel(room), client);
   }
 
@@ -281,7 +282,7 @@ export class ChatHub {
   }
 
   async #leave(client: ChatClient, room: string): Promise<void> {
-    client.rooms.delete(room);
+    client.removeRoom(room);
     this.#channels.leave(roomChannel(room), client);
     client.send(leftFrame(room));
   }
@@ -294,7 +295,7 @@ export class ChatHub {
     }
     client.hold();
     try {
-      client.topics.add(topic);
+      client.addTopic(topic);
       this.#channels.join(topicChannel(topic), client);
       client.send(subscribedFrame(topic, await this.#bus.lastSeq()));
     } finally {
@@ -303,7 +304,7 @@ export class ChatHub {
   }
 
   async #unsubscribe(client: ChatClient, topic: string): Promise<void> {
-    client.topics.delete(topic);
+    client.removeTopic(topic);
     this.#channels.leave(topicChannel(topic), client);
     client.send(unsubscribedFrame(topic));
   }
@@ -335,12 +336,12 @@ export class ChatHub {
       this.#channels.join(ALL_CHANNEL, client);
       for (const room of [...client.rooms]) {
         if (state.state.rooms.includes(room)) continue;
-        client.rooms.delete(room);
+        client.removeRoom(room);
         this.#channels.leave(roomChannel(room), client);
       }
       for (const room of state.state.rooms) this.#joinRoom(client, room);
       for (const topic of state.state.topics) {
-        client.topics.add(topic);
+        client.addTopic(topic);
         this.#channels.join(topicChannel(topic), client);
       }
       const cutNow = await this.#bus.lastSeq();

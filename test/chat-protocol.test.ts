@@ -108,6 +108,22 @@ describe('chat protocol › MDN sample over a real socket', () => {
     bob.close();
   });
 
+  it('handles a client\'s frames in order: messages sent right behind a username go out under that name, in order', async () => {
+    const carol = await TestClient.connect(running.wsUrl);
+    const dave = await TestClient.connect(running.wsUrl);
+    await dave.signIn('dave');
+    await dave.drain();
+    // No wait between them: the name is claimed through several awaits while the messages arrive.
+    carol.send({ type: 'username', name: 'carol', id: carol.id, date: 1 });
+    for (const text of ['one', 'two', 'three']) carol.send({ type: 'message', text, date: 1 });
+    const received = [await dave.next('message'), await dave.next('message'), await dave.next('message')];
+    assert.deepEqual(received.map((m) => [m.name, m.text]), [['carol', 'one'], ['carol', 'two'], ['carol', 'three']]);
+    const seqs = received.map((m) => m.seq as number);
+    assert.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!, `seqs increase: ${seqs.join(', ')}`);
+    carol.close();
+    dave.close();
+  });
+
   it('makes names and texts safe to insert as HTML', async () => {
     const a = await TestClient.connect(running.wsUrl);
     a.send({ type: 'username', name: '<b>x</b>', date: 1 });

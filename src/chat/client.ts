@@ -47,8 +47,6 @@ export class ChatClient implements Receiver {
   #held: Held[] | null = null;
   /** Settles after the last task given to `run` has settled; null when none is in flight. */
   #tail: Promise<void> | null = null;
-  /** Tasks given to `run` that have not settled yet. */
-  #inFlight = 0;
 
   constructor(
     readonly peer: Peer,
@@ -121,12 +119,13 @@ export class ChatClient implements Receiver {
    */
   run(task: () => Promise<void>): Promise<void> {
     const next = this.#tail === null ? start(task) : this.#tail.then(task);
-    this.#inFlight++;
     const settled = (): void => {
-      // An idle connection keeps no promise (issue 6: memory per idle connection).
-      if (--this.#inFlight === 0) this.#tail = null;
+      // The last task settled, none chained behind it: an idle connection keeps no promise
+      // (issue 6: memory per idle connection).
+      if (this.#tail === tail) this.#tail = null;
     };
-    this.#tail = next.then(settled, settled);
+    const tail = next.then(settled, settled);
+    this.#tail = tail;
     return next;
   }
 }

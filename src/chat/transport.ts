@@ -63,6 +63,12 @@ class SocketPeer extends Outlet implements Peer {
   }
 }
 
+/** A text frame's payload as a string: ws hands over a Buffer (decoded in place, not copied first). */
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
 /** A socket's error before or during the handshake: nothing to tell anyone, just let it go. */
 function destroyOnError(this: Duplex): void {
   this.destroy();
@@ -147,7 +153,7 @@ export class ChatTransport {
         this.send(errorFrame('BINARY_UNSUPPORTED'));
         return;
       }
-      peer.connection.receive(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
+      peer.connection.receive(textOf(data));
     })(this);
 
   readonly #socketOnPong = ((transport: ChatTransport) =>

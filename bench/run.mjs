@@ -83,6 +83,9 @@ function startBoutique(port, dbFile, extra = {}) {
 /** Graceful stop for Boutique under --profile (the profile is written on exit), SIGKILL otherwise. */
 const stopServer = (child) => (child.benchName === 'boutique' && opts.profile ? stop(child, 'SIGTERM', 15_000) : stop(child, 'SIGKILL'));
 
+/** The servers' order in round `round` (from 1): turned by one each round. */
+const turned = (order, round) => [...order.slice((round - 1) % order.length), ...order.slice(0, (round - 1) % order.length)];
+
 const median = (xs) => {
   const v = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return null;
@@ -129,7 +132,7 @@ async function restScenarios(tmp, results) {
         // aftermath (the kernel writing back the dirty pages of its creates, json-server's
         // db.json rewritten on every create), and a fixed order would always give it to the same one.
         const order = ['boutique', 'bare', 'json-server'];
-        for (const name of [...order.slice((round - 1) % 3), ...order.slice(0, (round - 1) % 3)]) {
+        for (const name of turned(order, round)) {
           const r = await runLoad(`load-${scenario}-${name}`, [join(HERE, 'load', 'http.mjs'), JSON.stringify({
             origin: `http://127.0.0.1:${ports[name]}`,
             scenario,
@@ -208,7 +211,7 @@ async function fanoutScenario(tmp, results) {
   for (let round = 1; round <= plan.fanoutRounds; round++) {
     // Rounds interleaved and the order turning, as in the REST scenarios: a quiet or busy minute
     // of the machine falls on every server alike. A fresh server and fresh clients each round.
-    for (const name of [...names.slice((round - 1) % 3), ...names.slice(0, (round - 1) % 3)]) {
+    for (const name of turned(names, round)) {
       const { child, url } = await startWsServer(name, await freePort(), tmp);
       try {
         await sleep(300);

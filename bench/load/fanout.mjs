@@ -53,6 +53,17 @@ function frame() {
   return JSON.stringify({ type: 'message', name: 'guest-1', text, id: 1, date: 1700000000000, room: 'lobby', seq: sent });
 }
 
+/** `o.rate` messages a second from the sender for `seconds`, on a schedule that does not drift. */
+async function sendPaced(seconds) {
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  for (let next = start; next < end; next += 1000 / o.rate) {
+    const wait = next - performance.now();
+    if (wait > 0) await sleep(wait);
+    sender.send(frame());
+  }
+}
+
 async function waitFor(predicate, timeoutMs) {
   const deadline = performance.now() + timeoutMs;
   while (!predicate() && performance.now() < deadline) await sleep(5);
@@ -70,12 +81,7 @@ for (let i = 0; i < 5; i++) {
   await sleep(20);
 }
 await waitFor(() => delivered >= sent * n, 10_000);
-const warmEnd = performance.now() + (o.warmSeconds ?? 0) * 1000;
-for (let next = performance.now(); next < warmEnd; next += 1000 / o.rate) {
-  const wait = next - performance.now();
-  if (wait > 0) await sleep(wait);
-  sender.send(frame());
-}
+await sendPaced(o.warmSeconds ?? 0);
 await waitFor(() => delivered >= sent * n, 10_000);
 await sleep(200);
 
@@ -86,13 +92,7 @@ latencies = [];
 let cpu0 = cpuMicros();
 let own0 = process.cpuUsage();
 let t0 = performance.now();
-const interval = 1000 / o.rate;
-const pacedEnd = t0 + o.pacedSeconds * 1000;
-for (let next = t0; next < pacedEnd; next += interval) {
-  const wait = next - performance.now();
-  if (wait > 0) await sleep(wait);
-  sender.send(frame());
-}
+await sendPaced(o.pacedSeconds);
 await waitFor(() => delivered >= sent * n, 5000);
 let cpu1 = cpuMicros();
 const own = process.cpuUsage(own0);

@@ -2,20 +2,26 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
-import { createStore, type Store } from './store/store.js';
+import { openStorage } from './store/open.js';
+import type { Storage } from './store/types.js';
+import { WritePath } from './store/write-path.js';
 import { createBus, type Bus } from './bus/index.js';
-import { ChangeFeed } from './live/change-feed.js';
+import { Registry } from './resources/registry.js';
+import type { Resource } from './resources/resource.js';
+import { BusChangeSource, ChangeFeed } from './live/change-source.js';
+import { Subscriptions } from './live/subscriptions.js';
+import { TopicGrammar } from './live/topics.js';
+import { sseRoutes } from './live/sse.js';
 import { registerHttp } from './http/index.js';
+import { Access } from './http/auth.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { frameworkErrors } from './http/error-handler.js';
 import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
-import { customerRoutes } from './resources/customers/routes.js';
-import { orderRoutes } from './resources/orders/routes.js';
+import type { NavLink } from './http/html.js';
 import { metaRoutes } from './http/meta-routes.js';
 import { pageRoutes } from './pages/routes.js';
-import { sseRoutes } from './live/sse.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { createLoggerOptions, requestIdFor, requestLogger, type LogOptions } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -24,11 +30,16 @@ import { registerMetrics } from './metrics/http.js';
 
 export interface Services {
   config: Config;
-  store: Store;
+  storage: Storage;
   bus: Bus;
+  registry: Registry;
+  writes: WritePath;
   feed: ChangeFeed;
+  subscriptions: Subscriptions;
   chat: ChatService;
   metrics: Metrics;
+  /** A resource's service by registry name (its own module types it). */
+  service(name: string): unknown;
   /** False once shutdown began: /readyz turns 503 so the load balancer stops sending traffic. */
   accepting: boolean;
 }
@@ -45,22 +56,32 @@ export type App = FastifyInstance;
 /** Seqs the in-process bus may hand out in one process lifetime before they could repeat after a restart. */
 const SEQ_BLOCK = 1_000_000_000;
 
+/** The pages and documents every page's navigation links, after the registry's resources. */
+const PAGE_LINKS: readonly NavLink[] = [
+  { label: 'Dashboard', href: '/dashboard', description: 'Tables that update live, with the HTTP log and the socket log side by side.' },
+  { label: 'Chat', href: '/chat', description: "The seed's WebSocket chat: rooms, history, reconnects without losing a line." },
+  { label: 'OpenAPI', href: '/openapi.json', description: 'The API description, generated from the schemas that validate requests.' },
+];
+
 export type BuildOptions = LogOptions & {
   /** Request timeouts (src/http/timeouts.ts); tests shorten them. */
   timeouts?: Partial<HttpTimeouts>;
+  /** The resources to serve; the registry's defaults (customers, orders) when not given. */
+  resources?: readonly Resource[];
 };
 
 /**
- * Builds everything — store, bus, HTTP routes, WebSocket chat — and listens on nothing
- * (STYLE.md item 9). The entry point (src/server.ts) listens and shuts down; tests call
+ * Builds everything — storage, bus, the registry's resources, live topics, WebSocket chat — and
+ * listens on nothing. The entry point (src/server.ts) listens and shuts down; tests call
  * `app.inject()` or `app.listen({ port: 0 })`.
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const registry = new Registry(options.resources);
   const metrics = createMetrics();
   const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const queryOk = metrics.dbQueryDuration.bind({ dialect, outcome: 'ok' });
   const queryFailed = metrics.dbQueryDuration.bind({ dialect, outcome: 'error' });
-  const store = await createStore(config, { onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000) });
+  const storage = await openStorage(config, { migrations: registry.migrations, onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000) });
   let bus: Bus;
   // The bus connects before the app (and its logger) exists; its errors are logged once the app
   // is built, at most one line per 10 s so a Redis outage does not flood the log.
@@ -75,10 +96,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     // The in-process bus forgets its seq when the process ends; Redis keeps it. Start past every seq
     // an earlier process of this shop could have handed out, so resumes across a restart stay exact.
-    const startSeq = config.redisUrl === undefined ? await store.reserveSeqBlock('memory-bus-seq', SEQ_BLOCK) : undefined;
+    const startSeq = config.redisUrl === undefined ? await storage.reserveSeqBlock('memory-bus-seq', SEQ_BLOCK) : undefined;
     bus = new MeasuredBus(await createBus(config, { onError: onBusError, startSeq }), metrics);
   } catch (err) {
-    await store.close();
+    await storage.close();
     throw err;
   }
 
@@ -103,23 +124,55 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   log = app.log;
-  const feed = new ChangeFeed(bus, (err) => app.log.error({ err }, 'change event could not be published'));
-  const services: Services = { config, store, bus, feed, chat: undefined as unknown as ChatService, metrics, accepting: true };
+  const feed = new ChangeFeed(
+    bus,
+    (change) => metrics.changeEvents.inc({ topic: change.resource }),
+    (err) => app.log.error({ err }, 'change event could not be published'),
+  );
+  const writes = new WritePath(storage, (changes) => feed.publish(changes));
+  const access = new Access(config);
+  const subscriptions = new Subscriptions(new BusChangeSource(bus), new TopicGrammar(registry.topics), (frame, receivers) => metrics.countChatFrame('out', 'event', receivers));
+  const dataGeneration = (): number | undefined => {
+    const external = storage.externalChanges();
+    return external === undefined ? undefined : writes.generation() + external;
+  };
+  const mounted = registry.mount({ storage, writes, dataGeneration });
+  const services: Services = {
+    config,
+    storage,
+    bus,
+    registry,
+    writes,
+    feed,
+    subscriptions,
+    chat: undefined as unknown as ChatService,
+    metrics,
+    service: (name) => mounted.service(name),
+    accepting: true,
+  };
   app.decorate('services', services);
   app.decorate('metrics', metrics);
+  app.decorate('navigation', [...registry.nav, ...PAGE_LINKS]);
 
   // First, so a preflight gets its Access-Control-* headers before auth or a route looks at it.
   await registerCors(app, config);
   registerSecurityHeaders(app);
-  await registerHttp(app, config);
+  await registerHttp(app, access, registry.schemas);
   await registerRateLimit(app, config);
   registerMetrics(app, metrics);
   await app.register(metaRoutes);
-  await app.register(customerRoutes);
-  await app.register(orderRoutes);
-  await app.register(sseRoutes);
+  for (const routes of mounted.routes) await app.register(routes);
+  await app.register(
+    sseRoutes({
+      subscriptions,
+      keepAliveMs: config.sseKeepAliveMs,
+      sendBufferMax: config.wsSendBufferMax,
+      accepting: () => services.accepting,
+      onSlowReader: () => metrics.countDroppedStream('slow_reader'),
+    }),
+  );
   await app.register(pageRoutes);
-  services.chat = attachChat(app, { config, bus, store, logger: app.log, metrics });
+  services.chat = attachChat(app, { config, bus, storage, subscriptions, access, logger: app.log, metrics });
   metrics.observeConnections(() => services.chat.connections());
 
   app.addHook('preClose', async () => {
@@ -128,8 +181,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addHook('onClose', async () => {
     await feed.flush();
+    subscriptions.close();
     await bus.close();
-    await store.close();
+    await storage.close();
   });
   return app;
 }

@@ -1,5 +1,5 @@
 /**
- * Configuration is parsed once, at boot, into a typed object (STYLE.md item 8).
+ * Configuration is parsed once, at boot, into a typed object.
  * Every variable can come from the environment or from the same-named CLI flag
  * (`PORT` ↔ `--port`); a flag wins over the environment. A bad value throws a
  * ConfigError whose message is the one line the entry point prints.

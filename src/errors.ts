@@ -1,5 +1,5 @@
 /**
- * The error catalogue (STYLE.md item 6): every error a client can see has a stable
+ * The error catalogue: every error a client can see has a stable
  * code, an HTTP status, a title and a safe message. One handler (src/http/error-handler.ts)
  * turns them into problem+json, HTML or text; the chat uses `closeCode` for sockets.
  */

@@ -9,7 +9,7 @@ export interface RunningServer {
   shutdown(signal?: string): Promise<void>;
 }
 
-/** Listens and handles the process lifecycle; everything else is built by buildApp (STYLE.md item 9). */
+/** Listens and handles the process lifecycle; everything else is built by buildApp. */
 export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
   const app = await buildApp(config, options);
   const url = await app.listen({ port: config.port, host: config.host });

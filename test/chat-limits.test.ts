@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { topicChannel } from '../src/live/change-feed.js';
+import { CHANGES_CHANNEL } from '../src/live/change-source.js';
+import { encodeChange } from '../src/live/change.js';
 import { startApp, TestClient } from './chat-helpers.js';
 
 describe('chat limits', () => {
@@ -67,7 +68,7 @@ describe('chat limits', () => {
       const { bus, chat } = running.app.services;
       let sent = 0;
       while (chat.connections() === 2 && sent < 20_000) {
-        await bus.publish(topicChannel('orders'), `{"type":"event","topic":"orders","action":"created","data":"${payload}"}`);
+        await bus.publish(CHANGES_CHANNEL, encodeChange({ resource: 'orders', action: 'created', data: { id: sent + 1, customerId: 1, note: payload } }));
         sent++;
         if (sent % 50 === 0) await new Promise((r) => setImmediate(r));
       }

@@ -116,7 +116,8 @@ describe('chat resume', () => {
     await other.next('joined');
     other.send({ type: 'message', room: 'ops', text: 'while away', date: 1 });
     await other.next('message');
-    await running.app.services.feed.publish(['customers'], 'created', { id: 99, name: 'Away' });
+    running.app.services.feed.publish([{ resource: 'customers', action: 'created', data: { id: 99, name: 'Away' } }]);
+    await running.app.services.feed.flush();
 
     const back = await TestClient.connect(running.wsUrl);
     back.send({ type: 'resume', session, seq: subscribed.seq as number });

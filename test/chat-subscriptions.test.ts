@@ -28,7 +28,8 @@ describe('socket subscriptions to REST changes', () => {
 
       c.send({ type: 'unsubscribe', topic: 'customers' });
       await c.next('unsubscribed');
-      await running.app.services.feed.publish(['customers'], 'created', { id: 2 });
+      running.app.services.feed.publish([{ resource: 'customers', action: 'created', data: { id: 2 } }]);
+      await running.app.services.feed.flush();
       assert.ok(!(await c.drain()).some((f) => f.type === 'event'));
       c.close();
     } finally {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import pg from 'pg';
 import { OPTIONS, flagName } from '../src/config.js';
-import { createStore } from '../src/store/store.js';
+import { buildApp } from '../src/app.js';
+import { testConfig } from '../src/config.js';
 
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
 const PG_ADMIN_URL = process.env.BOUTIQUE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -184,14 +185,14 @@ test('boutique export from SQLite › import into PostgreSQL keeps everything an
     assert.equal(back.code, 0, back.stderr);
     assert.equal(back.stdout, readFileSync(file, 'utf8'));
 
-    const store = await createStore({ databaseUrl: pgUrl.href });
+    const app = await buildApp(testConfig({ databaseUrl: pgUrl.href }));
     try {
-      const customer = await store.customers.create({ name: 'After Import', email: 'after.import@example.org' });
-      assert.equal(customer.id, 121);
-      const order = await store.orders.create(customer.id, [{ sku: 'MUG', quantity: 1, unitPrice: 1250 }]);
-      assert.equal(order?.id, 241);
+      const customer = await app.inject({ method: 'POST', url: '/customers', payload: { name: 'After Import', email: 'after.import@example.org' } });
+      assert.equal(customer.json().id, 121);
+      const order = await app.inject({ method: 'POST', url: '/customers/121/orders', payload: { items: [{ sku: 'MUG', quantity: 1, unitPrice: 1250 }] } });
+      assert.equal(order.json().id, 241);
     } finally {
-      await store.close();
+      await app.close();
     }
   } finally {
     await admin.query(`drop database if exists ${name} with (force)`);

@@ -151,7 +151,7 @@ describe('500 and 503: never a stack trace', () => {
     const broken = await buildTestApp();
     try {
       const c = await createCustomer(broken);
-      await broken.services.store.close();
+      await broken.services.storage.close();
       for (const accept of ['application/json', 'text/html', 'text/plain']) {
         const res = await broken.inject({ method: 'GET', url: `/customers/${c.id}`, headers: { accept } });
         assert.ok(res.statusCode === 500 || res.statusCode === 503, `got ${res.statusCode}`);

@@ -90,7 +90,7 @@ describe('health', () => {
   test('GET /readyz › 503 when the database is gone', async () => {
     const local = await buildTestApp();
     try {
-      await local.services.store.close();
+      await local.services.storage.close();
       const res = await local.inject({ method: 'GET', url: '/readyz' });
       assert.equal(res.statusCode, 503);
       assert.deepEqual(res.json().checks.database, 'unavailable');

@@ -1,5 +1,5 @@
 /**
- * Several instances sharing one PostgreSQL and one Redis (issue 5 item 5). Two apps in this
+ * Several instances sharing one PostgreSQL and one Redis. Two apps in this
  * process with distinct instance ids, and one real child process for the kill -9 test.
  * Needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL); skips without them unless
  * BOUTIQUE_REQUIRE_SERVICES=1.
@@ -11,6 +11,8 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
 import type { BusMessage } from '../src/bus/bus.js';
+import { CHANGES_CHANNEL } from '../src/live/change-source.js';
+import { decodeChange } from '../src/live/change.js';
 import { buildCustomer } from './helpers.js';
 import {
   TEST_REDIS_URL, createTestDatabase, createTestRedisPrefix, eventually, needServices, startTcpProxy, viaProxy, type TestDatabase,
@@ -69,16 +71,17 @@ describe('two instances sharing PostgreSQL and Redis', { skip }, () => {
     const a = await instance('A');
     const b = await instance('B');
     const got: BusMessage[] = [];
-    b.app.services.bus.subscribe('topic:customers', (m) => got.push(m));
+    b.app.services.bus.subscribe(CHANGES_CHANNEL, (m) => got.push(m));
     const cut = await b.app.services.bus.lastSeq();
     const res = await a.app.inject({ method: 'POST', url: '/customers', payload: buildCustomer() });
     assert.equal(res.statusCode, 201);
     const created = res.json<{ id: number; email: string }>();
     await eventually(() => got.length === 1, 3000, 'the change event on B');
-    const event = JSON.parse(got[0]!.data) as { action: string; data: { id: number } };
-    assert.equal(event.action, 'created');
-    assert.equal(event.data.id, created.id);
-    assert.deepEqual(await b.app.services.bus.since('topic:customers', cut, 10), got);
+    const change = decodeChange(got[0]!.seq, got[0]!.data);
+    assert.equal(change.resource, 'customers');
+    assert.equal(change.action, 'created');
+    assert.equal(change.data.id, created.id);
+    assert.deepEqual(await b.app.services.bus.since(CHANGES_CHANNEL, cut, 10), got);
     // B reads what A wrote: one database.
     assert.equal((await b.app.inject({ url: `/customers/${created.id}` })).json<{ email: string }>().email, created.email);
   });

@@ -1,6 +1,6 @@
 /**
  * The bus carries everything that must reach clients on every instance: chat messages,
- * user lists, change events (STYLE.md item 4). The chat hub and the change feed talk to
+ * user lists, change events. The chat hub and the change feed talk to
  * this interface only; `createBus(config)` picks the in-process or the Redis implementation.
  *
  * Ordering: `seq` is one counter per shop, strictly increasing across all channels, so a

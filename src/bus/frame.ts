@@ -1,7 +1,7 @@
 /**
  * Frames travel the bus without their seq (the bus assigns it on publish). The receiving
  * instance appends it once per message — not once per receiver — so every socket on the
- * instance gets the very same string (STYLE.md item 12).
+ * instance gets the very same string.
  *
  * `json` must be a serialized JSON object: `{"type":"message",…}` → `{"type":"message",…,"seq":42}`.
  */

@@ -28,7 +28,7 @@ export interface RedisBusOptions {
 const COMMAND_TIMEOUT_MS = 2000;
 
 /**
- * The bus across instances (issue 5), the way Socket.IO's Redis adapter and Centrifugo's Redis
+ * The bus across instances, the way Socket.IO's Redis adapter and Centrifugo's Redis
  * engine do it. One connection runs commands; one subscriber connection per instance carries
  * every channel this instance listens to, with the listeners kept locally (SUBSCRIBE on the
  * first local listener, UNSUBSCRIBE after the last).

@@ -15,7 +15,7 @@ export interface RedisPresenceOptions {
 }
 
 /**
- * Presence that survives a crash (issue 5 item 3). Every member records the instance that
+ * Presence that survives a crash. Every member records the instance that
  * claimed it; each instance keeps an alive key with a TTL that its heartbeat refreshes. When an
  * instance dies (kill -9) its key expires after at most `ttlMs`, and the next sweep — every
  * heartbeat on every instance, and before every `members()` — removes its members and

@@ -1,10 +1,6 @@
 import type { Bus, BusMessage } from '../bus/bus.js';
+import type { Receiver } from '../live/gate.js';
 import { withSeq } from '../bus/frame.js';
-
-/** Something on this instance that bus frames are delivered to (a chat client). */
-export interface Receiver {
-  deliver(channel: string, seq: number, frame: string): void;
-}
 
 interface Local {
   members: Set<Receiver>;
@@ -14,7 +10,7 @@ interface Local {
 /**
  * This instance's side of the fan-out: one bus subscription per channel however many local
  * receivers listen, and one `withSeq` per message, so every receiver gets the same string
- * (issue 3 item 8, STYLE.md item 12). Signals (seq 0) pass through unchanged.
+ *. Signals (seq 0) pass through unchanged.
  */
 export class LocalChannels {
   readonly #channels = new Map<string, Local>();
@@ -64,8 +60,6 @@ export const ALL_CHANNEL = 'chat:all';
 export const DIRECT_CHANNEL = 'chat:direct';
 /** Signals `<session>` when a session is resumed, so the instance that held it lets go. */
 export const RESUMED_CHANNEL = 'chat:resumed';
-/** Published to once per connection: the seq is a cluster-wide unique connection id. */
-export const IDS_CHANNEL = 'chat:ids';
 export const roomChannel = (room: string): string => `chat:room:${room}`;
 
 /** Presence sets: names reserved (owner: session) and names online (the user list). */

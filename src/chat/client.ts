@@ -1,4 +1,5 @@
-import type { Receiver } from './channels.js';
+import { Gate } from '../live/gate.js';
+import type { Topic } from '../live/topics.js';
 
 /** The hub's view of a socket: the transport implements it (no `ws` import here). */
 export interface Peer {
@@ -12,22 +13,16 @@ export interface ClientHandler {
   disconnect(client: ChatClient): void;
 }
 
-/** Every client that never subscribed shares this one: a Set costs ~230 bytes per connection. */
-const NO_TOPICS: ReadonlySet<string> = new Set();
-
-interface Held {
-  channel: string;
-  seq: number;
-  frame: string;
-}
+/** Every client that never subscribed shares this one: a Map costs ~230 bytes per connection. */
+const NO_TOPICS: ReadonlyMap<string, Topic> = new Map();
 
 /**
- * One connection's chat state. While the hub answers a `join` or `resume` it holds live frames
- * back, so the history or replay it sends comes first and nothing is sent twice. It is also what
- * the transport holds for the socket (`receive`, `close`): one object per connection, no closures
- * (issue 6: memory per idle connection).
+ * One connection's chat state, behind the live gate (src/live/gate.ts): while the hub answers a
+ * `join`, `subscribe` or `resume` it holds live frames back, so the history or replay it sends
+ * comes first and nothing is sent twice. It is also what the transport holds for the socket
+ * (`receive`, `close`): one object per connection, no closures (memory per idle connection).
  */
-export class ChatClient implements Receiver {
+export class ChatClient extends Gate {
   /** The id shown to others (kept across a resume). */
   id = 0;
   /** Unique per connection, cluster-wide. */
@@ -40,11 +35,10 @@ export class ChatClient implements Receiver {
    * capacity (~150) would be most of what an idle connection costs beyond ws's own.
    */
   #rooms: readonly string[] = [];
-  #topics: Set<string> | null = null;
+  #topics: Map<string, Topic> | null = null;
   closed = false;
   /** Set when a resume on another connection took this session over: its close must not release anything. */
   superseded = false;
-  #held: Held[] | null = null;
   /** Settles after the last task given to `run` has settled; null when none is in flight. */
   #tail: Promise<void> | null = null;
 
@@ -52,7 +46,9 @@ export class ChatClient implements Receiver {
     readonly peer: Peer,
     public authorized: boolean,
     private readonly handler: ClientHandler,
-  ) {}
+  ) {
+    super();
+  }
 
   /** A text frame from the socket. */
   receive(text: string): void {
@@ -63,6 +59,10 @@ export class ChatClient implements Receiver {
   close(): void {
     this.closed = true;
     this.handler.disconnect(this);
+  }
+
+  protected write(frame: string): void {
+    if (!this.closed) this.peer.send(frame);
   }
 
   get rooms(): readonly string[] {
@@ -77,51 +77,31 @@ export class ChatClient implements Receiver {
     if (this.#rooms.includes(room)) this.#rooms = this.#rooms.filter((r) => r !== room);
   }
 
-  get topics(): ReadonlySet<string> {
+  /** Subscribed topics by key, in subscription order. */
+  get topics(): ReadonlyMap<string, Topic> {
     return this.#topics ?? NO_TOPICS;
   }
 
-  addTopic(topic: string): void {
-    (this.#topics ??= new Set()).add(topic);
+  addTopic(topic: Topic): void {
+    (this.#topics ??= new Map()).set(topic.key, topic);
   }
 
-  removeTopic(topic: string): void {
-    this.#topics?.delete(topic);
-  }
-
-  deliver(channel: string, seq: number, frame: string): void {
-    if (this.closed) return;
-    if (this.#held) this.#held.push({ channel, seq, frame });
-    else this.peer.send(frame);
-  }
-
-  send(frame: string): void {
-    if (!this.closed) this.peer.send(frame);
-  }
-
-  hold(): void {
-    this.#held ??= [];
-  }
-
-  /** Sends the frames held back that `keep` accepts, in arrival order, and delivers live again. */
-  release(keep: (held: Held) => boolean = () => true): void {
-    const held = this.#held;
-    this.#held = null;
-    if (!held) return;
-    for (const h of held) if (keep(h)) this.send(h.frame);
+  removeTopic(key: string): Topic | undefined {
+    const topic = this.#topics?.get(key);
+    this.#topics?.delete(key);
+    return topic;
   }
 
   /**
    * Runs `task` after every earlier one of this connection: messages are handled in order. When
    * nothing is in flight it starts at once, in the socket's own event: a chat message then reaches
-   * the fan-out before this tick ends, not a promise hop later (the paced p99 of issue 6 counts
-   * every microsecond between a frame's arrival and its first write).
+   * the fan-out before this tick ends, not a promise hop later (the paced p99 counts every
+   * microsecond between a frame's arrival and its first write).
    */
   run(task: () => Promise<void>): Promise<void> {
     const next = this.#tail === null ? start(task) : this.#tail.then(task);
     const settled = (): void => {
-      // The last task settled, none chained behind it: an idle connection keeps no promise
-      // (issue 6: memory per idle connection).
+      // The last task settled, none chained behind it: an idle connection keeps no promise.
       if (this.#tail === tail) this.#tail = null;
     };
     const tail = next.then(settled, settled);

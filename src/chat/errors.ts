@@ -1,5 +1,5 @@
 /**
- * The socket error catalogue, the chat's counterpart of src/errors.ts (STYLE.md item 6), in the
+ * The socket error catalogue, the chat's counterpart of src/errors.ts, in the
  * manner of ws's `createError(RangeError, …, 1009, 'WS_ERR_…')`: every error a chat client can
  * see has a stable code, a safe message, and either stays an `error` frame (the connection lives
  * on) or maps to a close code.

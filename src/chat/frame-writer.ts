@@ -12,7 +12,7 @@ const Sender = (ws as unknown as { Sender: { frame(data: Buffer, options: { fin:
 const TEXT = 1;
 
 /**
- * The fan-out's write path (issue 3 item 8, STYLE.md item 12). A broadcast hands every receiver
+ * The fan-out's write path. A broadcast hands every receiver
  * the same string; this turns it into one complete WebSocket frame — header and payload in one
  * buffer, built once (a one-entry cache: receivers of one broadcast come one after another) —
  * and writes that buffer to each receiver's socket: no framing, no header allocation and a single

@@ -1,6 +1,6 @@
 /**
  * Server → client frames. Each is serialized once, where it is made; fan-out sends the very
- * same string to every receiver (issue 3 item 8). Names and texts passed here are already
+ * same string to every receiver. Names and texts passed here are already
  * HTML-escaped (see protocol.ts).
  */
 import { SOCKET_ERRORS, type SocketErrorCode } from './errors.js';

@@ -1,24 +1,24 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Bus } from '../bus/bus.js';
-import type { Store } from '../store/store.js';
+import type { Storage } from '../store/types.js';
+import type { Access } from '../http/auth.js';
+import type { Subscriptions } from '../live/subscriptions.js';
 import { ChatHub } from './hub.js';
+import { ChatStore } from './store.js';
 import { ChatTransport } from './transport.js';
+import type { ChatMetrics } from './metrics.js';
 
 export interface ChatDeps {
   config: Config;
   bus: Bus;
-  store: Store;
+  storage: Storage;
+  subscriptions: Subscriptions;
+  access: Access;
   logger: FastifyBaseLogger;
   /** How long a disconnected session keeps its name for a resume (default 30 s). */
   graceMs?: number;
   metrics?: ChatMetrics;
-}
-
-/** The counters the chat feeds (src/metrics/registry.ts implements them). */
-export interface ChatMetrics {
-  countChatFrame(direction: 'in' | 'out', type: string, count?: number): void;
-  countDroppedClient(reason: 'slow_reader' | 'heartbeat' | 'flood' | 'frame_too_large'): void;
 }
 
 export interface ChatService {
@@ -35,16 +35,16 @@ export const DEFAULT_GRACE_MS = 30_000;
  * `/socketserver` and `/` on the Fastify server (docs/chat-protocol.md).
  */
 export function attachChat(app: FastifyInstance, deps: ChatDeps): ChatService {
-  const { config, bus, store, logger } = deps;
+  const { config, bus, storage, logger } = deps;
   const log = logger.child({ component: 'chat' });
   const hub = new ChatHub({
     bus,
-    store: store.chat,
+    store: new ChatStore(storage.db, storage.run),
+    subscriptions: deps.subscriptions,
+    access: deps.access,
     logger: log,
-    instanceId: config.instanceId,
+    reserveIds: (size) => storage.reserveSeqBlock('connection-ids', size),
     chatHistory: config.chatHistory,
-    apiToken: config.apiToken,
-    readTokenRequired: config.readTokenRequired,
     graceMs: deps.graceMs ?? DEFAULT_GRACE_MS,
     metrics: deps.metrics,
   });

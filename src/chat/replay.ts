@@ -2,14 +2,10 @@ import type { Bus } from '../bus/bus.js';
 import { withSeq } from '../bus/frame.js';
 import type { ChatStore } from './store.js';
 import { DIRECT_CHANNEL, roomChannel } from './channels.js';
+import type { Missed } from '../live/gate.js';
 
 /** Most frames read back from one channel's bus log on resume (the memory bus keeps 1000). */
 export const REPLAY_LIMIT = 1000;
-
-export interface Missed {
-  seq: number;
-  frame: string;
-}
 
 /**
  * The last `limit` frames of a room: the store (survives restarts) completed by the bus log

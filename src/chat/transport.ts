@@ -6,12 +6,13 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Config } from '../config.js';
-import type { ChatHub, HubConnection, HubLogger } from './hub.js';
+import type { ChatHub, HubConnection } from './hub.js';
 import type { Peer } from './client.js';
 import { TokenBucket } from './token-bucket.js';
 import { SOCKET_ERRORS } from './errors.js';
 import { errorFrame } from './frames.js';
-import type { ChatMetrics } from './index.js';
+import type { ChatLogger, ChatMetrics } from './metrics.js';
+import { SlowReaderPolicy } from '../live/slow-reader.js';
 import { FrameWriter, Outlet } from './frame-writer.js';
 import { CHAT_PATHS, handshakeToken, offeredProtocols, originAllowed, refuseHandshake, selectProtocol } from './handshake.js';
 
@@ -20,8 +21,8 @@ export type TransportConfig = Pick<Config, 'wsMaxFrame' | 'wsRateLimit' | 'wsHea
 /** What every socket of one transport shares: each SocketPeer holds this, not copies of it. */
 interface Shared {
   readonly writer: FrameWriter;
-  readonly sendBufferMax: number;
-  readonly logger: HubLogger;
+  readonly slowReaders: SlowReaderPolicy;
+  readonly logger: ChatLogger;
   readonly metrics: ChatMetrics | undefined;
 }
 
@@ -29,7 +30,7 @@ interface Shared {
  * One accepted socket: the hub's Peer, the writer's Outlet, the heartbeat's and the flood limit's
  * state in one object, with the socket's listeners shared by the whole transport (ws's own way:
  * `receiverOnMessage` finds its socket through `this`). A closure per listener and per Peer method
- * cost ~0.6 KB per idle connection (issue 6: memory per idle connection against bare ws).
+ * cost ~0.6 KB per idle connection.
  */
 class SocketPeer extends Outlet implements Peer {
   alive = true;
@@ -48,9 +49,8 @@ class SocketPeer extends Outlet implements Peer {
     // A client that stops reading is cut off before its buffer grows without bound: once the
     // kernel's buffers are full, what ws could not write piles up here.
     const backlog = shared.writer.backlog(this);
-    if (backlog > shared.sendBufferMax) {
+    if (shared.slowReaders.exceeded(backlog)) {
       shared.logger.debug({ backlog }, SOCKET_ERRORS.SLOW_READER.message);
-      shared.metrics?.countDroppedClient('slow_reader');
       ws.terminate();
       return;
     }
@@ -88,7 +88,7 @@ export class ChatTransport {
     private readonly server: Pick<Server, 'on' | 'off'>,
     private readonly hub: ChatHub,
     private readonly config: TransportConfig,
-    private readonly logger: HubLogger,
+    private readonly logger: ChatLogger,
     private readonly metrics?: ChatMetrics,
   ) {
     this.#wss = new WebSocketServer({
@@ -97,7 +97,7 @@ export class ChatTransport {
       perMessageDeflate: false,
       handleProtocols: (protocols) => selectProtocol(protocols),
     });
-    this.#shared = { writer: new FrameWriter(), sendBufferMax: config.wsSendBufferMax, logger, metrics };
+    this.#shared = { writer: new FrameWriter(), slowReaders: new SlowReaderPolicy(config.wsSendBufferMax, () => metrics?.countDroppedClient('slow_reader')), logger, metrics };
     server.on('upgrade', this.serverOnUpgrade);
     this.#heartbeat = setInterval(() => this.#beat(), config.wsHeartbeatMs);
     this.#heartbeat.unref();

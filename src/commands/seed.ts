@@ -1,6 +1,7 @@
-import { createStore } from '../store/store.js';
-import { highestIds, importShop } from '../store/transfer.js';
-import { seedLines } from '../store/seed.js';
+import { openStorage } from '../store/open.js';
+import { highestId, importShop } from '../resources/transfer.js';
+import { Registry } from '../resources/registry.js';
+import { seedLines } from './sample-shop.js';
 import { Progress } from './progress.js';
 import { intFlag, type Command } from './args.js';
 import { ConfigError } from '../config.js';
@@ -22,15 +23,16 @@ export const seedCommand: Command = {
     if (customers === undefined) throw new ConfigError('--customers is required (see boutique seed --help)');
     const ordersPerCustomer = intFlag(args, '--orders-per-customer', 0, 1000);
     const seed = intFlag(args, '--seed', 0, 2 ** 32 - 1);
-    const store = await createStore(config);
+    const registry = new Registry();
+    const store = await openStorage(config, { migrations: registry.migrations });
     try {
       const progress = new Progress(customers, 'customers');
-      const after = await highestIds(store);
+      const after = { customer: await highestId(store, 'customers'), order: await highestId(store, 'orders') };
       const lines = seedLines({ customers, ordersPerCustomer, seed: seed ?? Math.floor(Math.random() * 2 ** 32), now: seed === undefined ? new Date() : SEEDED_NOW, after });
       progress.update(0);
-      const counts = await importShop(store, lines, (c) => progress.update(c.customers));
+      const counts = await importShop(store, registry, lines, (c) => progress.update(c.customer ?? 0));
       progress.done();
-      console.log(`seeded ${counts.customers} customers and ${counts.orders} orders in ${progress.seconds} s`);
+      console.log(`seeded ${counts.customer ?? 0} customers and ${counts.order ?? 0} orders in ${progress.seconds} s`);
     } finally {
       await store.close();
     }

@@ -2,8 +2,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { createStore } from '../store/store.js';
-import { exportShop, formatLine, importShop, parseLine, type ShopLine } from '../store/transfer.js';
+import { openStorage } from '../store/open.js';
+import { exportShop, formatLine, importShop, parseLine } from '../resources/transfer.js';
+import { Registry } from '../resources/registry.js';
+import type { TransferLine } from '../resources/resource.js';
 import type { Command } from './args.js';
 
 async function write(out: Writable, text: string): Promise<void> {
@@ -18,11 +20,12 @@ export const exportCommand: Command = {
   async run(args, config) {
     const path = args.get('--output');
     const out: Writable = path === undefined ? process.stdout : createWriteStream(path);
-    const store = await createStore(config);
-    const counts = { customer: 0, order: 0 };
+    const registry = new Registry();
+    const store = await openStorage(config, { migrations: registry.migrations });
+    const counts: Record<string, number> = { customer: 0, order: 0 };
     try {
-      for await (const line of exportShop(store)) {
-        counts[line.type] += 1;
+      for await (const line of exportShop(store, registry)) {
+        counts[line.type] = (counts[line.type] ?? 0) + 1;
         await write(out, formatLine(line) + '\n');
       }
     } finally {
@@ -30,16 +33,16 @@ export const exportCommand: Command = {
       if (path !== undefined) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     }
     // Standard output may be the data itself: the summary goes to standard error.
-    console.error(`exported ${counts.customer} customers and ${counts.order} orders${path !== undefined ? ` to ${path}` : ''}`);
+    console.error(`exported ${counts.customer ?? 0} customers and ${counts.order ?? 0} orders${path !== undefined ? ` to ${path}` : ''}`);
   },
 };
 
-async function* readLines(input: Readable): AsyncGenerator<ShopLine> {
+async function* readLines(input: Readable, registry: Registry): AsyncGenerator<TransferLine> {
   let lineNo = 0;
   for await (const text of createInterface({ input, crlfDelay: Infinity })) {
     lineNo += 1;
     if (text.trim() === '') continue;
-    yield parseLine(text, lineNo);
+    yield parseLine(text, lineNo, registry);
   }
 }
 
@@ -51,10 +54,11 @@ export const importCommand: Command = {
   async run(args, config) {
     const path = args.get('--input');
     const input: Readable = path === undefined ? process.stdin : createReadStream(path);
-    const store = await createStore(config);
+    const registry = new Registry();
+    const store = await openStorage(config, { migrations: registry.migrations });
     try {
-      const counts = await importShop(store, readLines(input));
-      console.log(`imported ${counts.customers} customers and ${counts.orders} orders`);
+      const counts = await importShop(store, registry, readLines(input, registry));
+      console.log(`imported ${counts.customer ?? 0} customers and ${counts.order ?? 0} orders`);
     } finally {
       await store.close();
     }

@@ -106,7 +106,7 @@ export function sendError(error: BoutiqueError, request: FastifyRequest, reply: 
   const media = negotiate(request.headers.accept, ERROR_TYPES) ?? 'application/problem+json';
   if (media === 'text/html') {
     return reply.type('text/html; charset=utf-8').send(
-      page({
+      page(request, {
         title: `${problem.status} ${problem.title}`,
         body: html`<div class="problem"><p>${problem.detail}</p>
 ${problem.errors ? html`<ul class="errors">${problem.errors.map((e) => html`<li><code>${e.field}</code> ${e.message}</li>`)}</ul>` : ''}

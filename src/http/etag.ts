@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { BoutiqueError } from '../errors.js';
+import type { Precondition } from '../store/precondition.js';
 
 /**
  * SHA-1 of a string in base64url. The validator need not be cryptographic, only stable and
@@ -38,15 +38,19 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * If-Match (RFC 9110 §13.1.1) with the strong comparison, against the resource's current
- * version: a tag taken from any representation (JSON, HTML, text, CSV) of that version matches.
- * Throws 412 when the client's copy is stale.
+ * Reads an If-Match header (RFC 9110 §13.1.1) into the precondition a service checks: `*` is "if
+ * it exists"; otherwise the strong comparison, and a tag taken from any representation (JSON,
+ * HTML, text, CSV) of a version matches that version. Undefined when there is no header.
  */
-export function assertIfMatch(header: string | undefined, version: string): void {
-  if (header === undefined) return;
-  if (header.trim() === '*') return;
-  const ok = tags(header).some((t) => !t.startsWith('W/') && /^"(.*)[jhtc]"$/.test(t) && t.slice(1, -2) === version);
-  if (!ok) {
-    throw new BoutiqueError('PRECONDITION_FAILED', 'If-Match does not match the current ETag; fetch the resource again and retry.');
+export function ifMatch(header: string | string[] | undefined): Precondition | undefined {
+  if (header === undefined) return undefined;
+  const text = Array.isArray(header) ? header.join(',') : header;
+  if (text.trim() === '*') return ANY_VERSION;
+  const versions = new Set<string>();
+  for (const t of tags(text)) {
+    if (!t.startsWith('W/') && /^"(.*)[jhtc]"$/.test(t)) versions.add(t.slice(1, -2));
   }
+  return { matches: (version) => versions.has(version) };
 }
+
+const ANY_VERSION: Precondition = { matches: () => true };

@@ -1,4 +1,20 @@
 /** HTML building blocks for the browsable API and the error pages: every value goes through `escapeHtml`. */
+import type { FastifyRequest } from 'fastify';
+
+/** A link of the pages' navigation: the app decorates itself with the registry's (src/app.ts). */
+export interface NavLink {
+  label: string;
+  href: string;
+  /** One line for the home page's tile. */
+  description: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The navigation every page shows: the registry's resources, then the pages and documents. */
+    navigation: readonly NavLink[];
+  }
+}
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -38,7 +54,9 @@ export interface PageOptions {
   path?: string;
 }
 
-export function page({ title, crumbs = [], body, path }: PageOptions): string {
+/** A whole HTML page; its navigation is the app's (`request.server.navigation`). */
+export function page(request: FastifyRequest, { title, crumbs = [], body, path }: PageOptions): string {
+  const navigation = request.server.navigation ?? [];
   return (
     '<!doctype html>\n' +
     html`<html lang="en">
@@ -53,11 +71,7 @@ export function page({ title, crumbs = [], body, path }: PageOptions): string {
 <header class="topbar">
   <a class="brand" href="/">Boutique</a>
   <nav>
-    <a href="/customers">Customers</a>
-    <a href="/orders">Orders</a>
-    <a href="/dashboard">Dashboard</a>
-    <a href="/chat">Chat</a>
-    <a href="/openapi.json">OpenAPI</a>
+    ${navigation.map((link) => html`<a href="${link.href}">${link.label}</a>`)}
   </nav>
 </header>
 <main>

@@ -2,10 +2,10 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import formbody from '@fastify/formbody';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Config } from '../config.js';
+import type { TSchema } from 'typebox';
 import { BoutiqueError } from '../errors.js';
 import { registerErrorHandler } from './error-handler.js';
-import { registerAuth } from './auth.js';
+import { registerAuth, type Access } from './auth.js';
 import { collectRoutes } from './openapi.js';
 import { safeUrl } from '../logger.js';
 
@@ -47,8 +47,8 @@ function negotiation(offered: readonly MediaType[]): onRequestHookHandler {
 /** Levels at which the per-request info line is written. */
 const LOGS_REQUESTS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
 
-export async function registerHttp(app: FastifyInstance, config: Config): Promise<void> {
-  app.decorate('openapi', collectRoutes(app));
+export async function registerHttp(app: FastifyInstance, access: Access, schemas: readonly TSchema[]): Promise<void> {
+  app.decorate('openapi', collectRoutes(app, schemas));
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.query).compile(schema));
 
@@ -58,7 +58,7 @@ export async function registerHttp(app: FastifyInstance, config: Config): Promis
   app.removeContentTypeParser('text/plain');
   await app.register(formbody);
 
-  registerAuth(app, config);
+  registerAuth(app, access);
   app.decorateRequest('media', 'application/json');
   // Negotiation is a hook of each route that asks for it (config.negotiate), added as the route
   // is declared: a global hook would read `request.routeOptions`, which Fastify builds afresh on

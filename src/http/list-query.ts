@@ -1,20 +1,10 @@
 import { Type, type TSchema } from 'typebox';
+import type { SortKey } from '../store/list.js';
 
 export const MAX_PER_PAGE = 100;
 export const DEFAULT_PER_PAGE = 20;
 
-export interface SortKey<F extends string = string> {
-  field: F;
-  descending: boolean;
-}
-
-export interface ListParams<F extends string = string, Filters = Record<string, unknown>> {
-  page: number;
-  perPage: number;
-  sort: SortKey<F>[];
-  q: string | undefined;
-  filters: Filters;
-}
+export type { ListParams, SortKey } from '../store/list.js';
 
 /**
  * The query-string schema of a list: paging, `q`, `sort` (its pattern names the sortable

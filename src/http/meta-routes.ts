@@ -18,12 +18,12 @@ async function check(work: () => Promise<void>): Promise<'ok' | 'unavailable'> {
 
 /** Health (the process answers), readiness (it can serve: database, bus, not draining), the API description, the problem types. */
 export const metaRoutes: FastifyPluginAsync = async (app) => {
-  const { store, bus } = app.services;
+  const { storage, bus } = app.services;
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => reply.type(JSON_TYPE).send('{"status":"ok"}'));
 
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const [database, busState] = await Promise.all([check(() => store.ping()), check(() => bus.ping())]);
+    const [database, busState] = await Promise.all([check(() => storage.ping()), check(() => bus.ping())]);
     const draining = !app.services.accepting;
     const ready = database === 'ok' && busState === 'ok' && !draining;
     return reply
@@ -40,14 +40,14 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
     if (!entry) throw new BoutiqueError('NOT_FOUND', `No problem type named ${request.params.slug}.`);
     reply.header('vary', 'Accept');
     if (negotiate(request.headers.accept, ['application/json', 'text/html'] as const) === 'text/html') {
-      return reply.type('text/html; charset=utf-8').send(page({ title: `${entry.status} ${entry.title}`, body: html`<p>${entry.description}</p><p><a href="/problems">All problem types</a></p>` }));
+      return reply.type('text/html; charset=utf-8').send(page(request, { title: `${entry.status} ${entry.title}`, body: html`<p>${entry.description}</p><p><a href="/problems">All problem types</a></p>` }));
     }
     return reply.type(JSON_TYPE).send(JSON.stringify({ type: `/problems/${entry.slug}`, ...entry }));
   });
 
-  app.get('/problems', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/problems', { schema: { hide: true } }, async (request, reply) =>
     reply.type('text/html; charset=utf-8').send(
-      page({
+      page(request, {
         title: 'Problem types',
         body: html`<table class="grid"><thead><tr><th>status</th><th>type</th><th>meaning</th></tr></thead><tbody>${Object.values(CATALOGUE).map(
           (e) => html`<tr><td>${e.status}</td><td><a href="/problems/${e.slug}">/problems/${e.slug}</a></td><td>${e.description}</td></tr>`,

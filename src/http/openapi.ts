@@ -1,4 +1,5 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { TSchema } from 'typebox';
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -34,9 +35,9 @@ function parameters(schema: unknown, where: 'path' | 'query') {
 
 /**
  * Collects every route as it is added and builds the OpenAPI 3.1 document from the very
- * schemas that validate requests (STYLE.md item 2).
+ * schemas that validate requests.
  */
-export function collectRoutes(app: FastifyInstance): () => Record<string, unknown> {
+export function collectRoutes(app: FastifyInstance, schemas: readonly TSchema[] = []): () => Record<string, unknown> {
   const routes: Collected[] = [];
   app.addHook('onRoute', (route) => {
     const schema = route.schema;
@@ -48,10 +49,10 @@ export function collectRoutes(app: FastifyInstance): () => Record<string, unknow
     }
   });
   let doc: Record<string, unknown> | undefined;
-  return () => (doc ??= build(routes));
+  return () => (doc ??= build(routes, schemas));
 }
 
-function build(routes: Collected[]): Record<string, unknown> {
+function build(routes: Collected[], schemas: readonly TSchema[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, url, schema } of routes) {
     const path = url.replace(/:(\w+)/g, '{$1}');
@@ -89,6 +90,10 @@ function build(routes: Collected[]): Record<string, unknown> {
     paths,
     components: {
       schemas: {
+        ...Object.fromEntries(schemas.flatMap((schema) => {
+          const id = (schema as { $id?: unknown }).$id;
+          return typeof id === 'string' ? [[id, plain(schema)]] : [];
+        })),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],

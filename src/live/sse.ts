@@ -1,23 +1,19 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Bus, BusMessage } from '../bus/bus.js';
-import { withSeq } from '../bus/frame.js';
 import { BoutiqueError } from '../errors.js';
-import { TOPIC_PATTERN, topicChannel } from './change-feed.js';
 import { EVERY_RESPONSE } from '../http/security-headers.js';
-
-/** Without a `topic` parameter a stream carries every change: every customer event is on `customers`, every order event on `orders`. */
-const DEFAULT_TOPICS = ['customers', 'orders'];
-/** How many missed events one resume replays per topic. */
-const RESUME_LIMIT = 1000;
+import { Gate, replayThenLive } from './gate.js';
+import { SlowReaderPolicy } from './slow-reader.js';
+import { topicChannel, type Subscriptions } from './subscriptions.js';
+import type { Topic } from './topics.js';
 
 const EventsQuery = Type.Object(
   {
     topic: Type.Optional(
-      Type.Array(Type.String({ maxLength: 64 }), {
+      Type.Array(Type.String({ maxLength: 128 }), {
         maxItems: 20,
-        description: 'customers, customers/{id}, customers/{id}/orders or orders; repeat for several (default: customers and orders)',
+        description: 'A topic (customers, customers/{id}, customers/{id}/orders, orders); repeat for several (default: every collection)',
       }),
     ),
     lastEventId: Type.Optional(Type.Integer({ minimum: 0, description: 'Same as the Last-Event-ID header' })),
@@ -25,54 +21,67 @@ const EventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** One open event stream. */
-class EventStream {
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-accel-buffering': 'no',
+} as const;
+
+/**
+ * One open event stream: a receiver of the topic fan-out that writes SSE events (WHATWG HTML
+ * §9.2) to the response, behind the same gate and slow-reader policy as a WebSocket connection.
+ * A change that matches several of the stream's topics is sent once (the first topic's frame), so
+ * every event id is distinct and Last-Event-ID names a point with nothing half-sent before it.
+ */
+class EventStream extends Gate {
   #lastSeq: number;
-  #live = false;
-  #pending: BusMessage[] = [];
-  #unsubscribes: (() => void)[] = [];
   #keepAlive: NodeJS.Timeout | undefined;
   closed = false;
 
-  constructor(private readonly reply: FastifyReply, after: number) {
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly policy: SlowReaderPolicy,
+    after: number,
+  ) {
+    super();
     this.#lastSeq = after;
   }
 
-  /** Subscribes first and replays the backlog second, so nothing published in between is lost or sent twice. */
-  async start(bus: Bus, topics: string[], keepAliveMs: number): Promise<void> {
-    for (const topic of topics) this.#unsubscribes.push(bus.subscribe(topicChannel(topic), (m) => this.#onMessage(m)));
-    if (this.#lastSeq > 0) {
-      const backlog = (await Promise.all(topics.map((t) => bus.since(topicChannel(t), this.#lastSeq, RESUME_LIMIT)))).flat();
-      backlog.sort((a, b) => a.seq - b.seq);
-      for (const m of backlog) this.#write(m);
+  protected write(frame: string): void {
+    if (this.closed) return;
+    const seq = seqOf(frame);
+    if (seq <= this.#lastSeq) return;
+    this.#lastSeq = seq;
+    this.#raw('id: ' + seq + '\ndata: ' + frame + '\n\n');
+  }
+
+  keepAlive(ms: number): void {
+    this.#keepAlive = setInterval(() => this.#raw(': keep-alive\n\n'), ms);
+  }
+
+  #raw(text: string): void {
+    if (this.closed) return;
+    if (this.policy.exceeded(this.response.writableLength)) {
+      // The client reconnects with Last-Event-ID and gets what it missed from there.
+      this.close();
+      this.response.destroy();
+      return;
     }
-    this.#live = true;
-    const queued = this.#pending.sort((a, b) => a.seq - b.seq);
-    this.#pending = [];
-    for (const m of queued) this.#write(m);
-    this.#keepAlive = setInterval(() => this.reply.raw.write(': keep-alive\n\n'), keepAliveMs);
-  }
-
-  #onMessage(message: BusMessage): void {
-    if (message.seq === 0) return;
-    if (this.#live) this.#write(message);
-    else this.#pending.push(message);
-  }
-
-  #write(message: BusMessage): void {
-    // A change reaching several subscribed topics (customers and customers/7) is one event per topic, as on the WebSocket.
-    if (this.closed || message.seq <= this.#lastSeq) return;
-    this.#lastSeq = message.seq;
-    this.reply.raw.write('id: ' + message.seq + '\ndata: ' + withSeq(message.data, message.seq) + '\n\n');
+    this.response.write(text);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.#keepAlive);
-    for (const off of this.#unsubscribes) off();
-    this.reply.raw.end();
+    this.response.end();
   }
+}
+
+/** Every event frame ends with `"seq":N}`; the stream's id is that N. */
+function seqOf(frame: string): number {
+  const at = frame.lastIndexOf('"seq":');
+  return at === -1 ? 0 : Number(frame.slice(at + 6, -1));
 }
 
 function resumePoint(request: FastifyRequest, fromQuery: number | undefined): number {
@@ -84,58 +93,102 @@ function resumePoint(request: FastifyRequest, fromQuery: number | undefined): nu
   return fromQuery ?? 0;
 }
 
-/**
- * GET /events: the change feed as Server-Sent Events (WHATWG HTML §9.2). Each event's `id:` is
- * its seq, so a reconnecting EventSource resumes with Last-Event-ID and misses nothing.
- */
-export const sseRoutes: FastifyPluginAsync = async (app) => {
-  const streams = new Set<EventStream>();
-  const { bus, config } = app.services;
+export interface SseOptions {
+  subscriptions: Subscriptions;
+  keepAliveMs: number;
+  sendBufferMax: number;
+  /** False once shutdown began. */
+  accepting: () => boolean;
+  onSlowReader?: () => void;
+}
 
-  app.get<{ Querystring: { topic?: string[]; lastEventId?: number } }>('/events', {
-    schema: { tags: ['events'], summary: 'Stream every change as Server-Sent Events', querystring: EventsQuery, responses: { 200: { description: 'text/event-stream' } } },
-  }, async (request, reply) => {
-    const topics = [...new Set(request.query.topic ?? DEFAULT_TOPICS)];
-    const bad = topics.filter((t) => !TOPIC_PATTERN.test(t));
+type EventsRequest = FastifyRequest<{ Querystring: { topic?: string[]; lastEventId?: number } }>;
+
+/**
+ * GET /events: committed changes as Server-Sent Events (WHATWG HTML §9.2). Each event's `id:`
+ * is its seq, so a reconnecting EventSource resumes with Last-Event-ID and misses nothing.
+ * HEAD /events answers the stream's headers at once. Guarded like every read of the API (the
+ * auth hook covers it), with the topics of the registry (src/live/topics.ts).
+ */
+export function sseRoutes(options: SseOptions) {
+  const { subscriptions } = options;
+  const grammar = subscriptions.grammar;
+  const policy = new SlowReaderPolicy(options.sendBufferMax, options.onSlowReader);
+
+  const topicsOf = (request: EventsRequest): Topic[] => {
+    const names = [...new Set(request.query.topic ?? grammar.collections)];
+    const topics: Topic[] = [];
+    const bad: string[] = [];
+    for (const name of names) {
+      const topic = grammar.parse(name);
+      if (topic) topics.push(topic);
+      else bad.push(name);
+    }
     if (bad.length) {
-      throw new BoutiqueError('BAD_REQUEST', `Unknown topic ${bad.map((t) => JSON.stringify(t)).join(', ')}; topics are customers, customers/{id}, customers/{id}/orders and orders.`, {
+      throw new BoutiqueError('BAD_REQUEST', `Unknown topic ${bad.map((t) => JSON.stringify(t)).join(', ')}; topics are ${grammar.described}.`, {
         errors: bad.map(() => ({ field: 'topic', message: 'is not a known topic' })),
       });
     }
-    const after = resumePoint(request, request.query.lastEventId);
-    if (!app.services.accepting) throw new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
+    return topics;
+  };
 
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      // What the onRequest hooks set (CORS for an allowed origin) and the onSend hook would add are lost with the hijack.
-      ...(reply.getHeaders() as OutgoingHttpHeaders),
-      ...EVERY_RESPONSE,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(request.id),
-    });
-    // Tells EventSource how long to wait before reconnecting, and opens the stream at once.
-    reply.raw.write('retry: 2000\n: connected to ' + topics.join(',') + '\n\n');
-    const stream = new EventStream(reply, after);
-    streams.add(stream);
-    request.raw.on('close', () => {
-      stream.close();
-      streams.delete(stream);
-    });
-    try {
-      await stream.start(bus, topics, config.sseKeepAliveMs);
-    } catch (err) {
-      request.log.error({ err }, 'event stream could not resume');
-      stream.close();
-      streams.delete(stream);
-    }
+  const headers = (request: FastifyRequest, reply: FastifyReply): OutgoingHttpHeaders => ({
+    // What the onRequest hooks set (CORS for an allowed origin) and the onSend hook would add are lost with the hijack.
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    ...EVERY_RESPONSE,
+    ...STREAM_HEADERS,
+    'x-request-id': String(request.id),
   });
 
-  // Open streams would hold app.close() forever: end them when shutdown begins.
-  app.addHook('preClose', async () => {
-    for (const stream of streams) stream.close();
-    streams.clear();
-  });
-};
+  return async (app: FastifyInstance): Promise<void> => {
+    const streams = new Set<EventStream>();
+    const schema = { tags: ['events'], querystring: EventsQuery };
+
+    app.head('/events', { schema: { ...schema, summary: 'The headers of the event stream, at once' } }, async (request: EventsRequest, reply) => {
+      topicsOf(request);
+      resumePoint(request, request.query.lastEventId);
+      for (const [name, value] of Object.entries(STREAM_HEADERS)) reply.header(name, value);
+      return reply.code(200).send();
+    });
+
+    app.get('/events', { schema: { ...schema, summary: 'Stream every change as Server-Sent Events', responses: { 200: { description: 'text/event-stream' } } } }, async (request: EventsRequest, reply) => {
+      const topics = topicsOf(request);
+      const after = resumePoint(request, request.query.lastEventId);
+      if (!options.accepting()) throw new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
+
+      reply.hijack();
+      reply.raw.writeHead(200, headers(request, reply));
+      // Tells EventSource how long to wait before reconnecting, and opens the stream at once.
+      reply.raw.write('retry: 2000\n: connected to ' + topics.map((t) => t.key).join(',') + '\n\n');
+      const stream = new EventStream(reply.raw, policy, after);
+      streams.add(stream);
+      const end = () => {
+        for (const topic of topics) subscriptions.unsubscribe(topic, stream);
+        stream.close();
+        streams.delete(stream);
+      };
+      request.raw.on('close', end);
+      reply.raw.on('close', end);
+      try {
+        await replayThenLive(stream, {
+          attach: () => {
+            for (const topic of topics) subscriptions.subscribe(topic, stream);
+          },
+          cut: () => subscriptions.head(),
+          missed: (cut) => (after > 0 ? subscriptions.missed(topics, after, cut) : Promise.resolve([])),
+          channels: new Set(topics.map((t) => topicChannel(t.key))),
+        });
+        stream.keepAlive(options.keepAliveMs);
+      } catch (err) {
+        request.log.error({ err }, 'event stream could not resume');
+        end();
+      }
+    });
+
+    // Open streams would hold app.close() forever: end them when shutdown begins.
+    app.addHook('preClose', async () => {
+      for (const stream of streams) stream.close();
+      streams.clear();
+    });
+  };
+}

@@ -1,13 +1,8 @@
 import type { Bus, BusListener, BusMessage, Presence } from '../bus/bus.js';
 import type { Metrics } from './registry.js';
 
-/** `topic:customers/7/orders` → `customers/:id/orders`, so the label set stays small. */
-export function topicKind(channel: string): string {
-  return channel.slice('topic:'.length).replace(/\/\d+/g, '/:id');
-}
-
 /**
- * A Bus that times `publish` and `signal` and counts change events, around any implementation
+ * A Bus that times `publish` and `signal`, around any implementation
  * (in-process or Redis), which stay unaware of metrics.
  */
 export class MeasuredBus implements Bus {
@@ -16,8 +11,6 @@ export class MeasuredBus implements Bus {
     publish: { ok: Object.freeze({ operation: 'publish', outcome: 'ok' }), error: Object.freeze({ operation: 'publish', outcome: 'error' }) },
     signal: { ok: Object.freeze({ operation: 'signal', outcome: 'ok' }), error: Object.freeze({ operation: 'signal', outcome: 'error' }) },
   } as const;
-  /** `{ topic }` per topic kind (a handful: customers, customers/:id, …). */
-  readonly #topics = new Map<string, Readonly<{ topic: string }>>();
 
   constructor(private readonly inner: Bus, private readonly metrics: Metrics) {}
 
@@ -26,14 +19,7 @@ export class MeasuredBus implements Bus {
   }
 
   async publish(channel: string, data: string): Promise<BusMessage> {
-    const message = await this.#time('publish', () => this.inner.publish(channel, data));
-    if (channel.startsWith('topic:')) {
-      const kind = topicKind(channel);
-      let labels = this.#topics.get(kind);
-      if (labels === undefined) this.#topics.set(kind, (labels = Object.freeze({ topic: kind })));
-      this.metrics.changeEvents.inc(labels);
-    }
-    return message;
+    return this.#time('publish', () => this.inner.publish(channel, data));
   }
 
   signal(channel: string, data: string): Promise<void> {

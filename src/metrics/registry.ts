@@ -28,7 +28,9 @@ export interface Metrics {
   readonly chatFrames: Counter<'direction' | 'type'>;
   /** Sockets the server cut off, by reason. */
   readonly droppedClients: Counter<'reason'>;
-  /** Change events (REST writes) published to the bus, by topic kind. */
+  /** Event streams (GET /events) the server ended, by reason. */
+  readonly droppedStreams: Counter<'reason'>;
+  /** Change events (REST writes) published to the bus, by resource. */
   readonly changeEvents: Counter<'topic'>;
   /** Labels: operation (`publish`, `signal`), outcome (`ok`, `error`). */
   readonly busPublishDuration: Histogram<'operation' | 'outcome'>;
@@ -40,6 +42,8 @@ export interface Metrics {
   countChatFrame(direction: ChatDirection, type: string, count?: number): void;
   /** Convenience for the chat: a socket was cut off. */
   countDroppedClient(reason: DropReason): void;
+  /** An event stream was ended (its client was not reading). */
+  countDroppedStream(reason: 'slow_reader'): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -62,7 +66,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     chatFrames: new Counter({ name: 'boutique_chat_frames_total', help: 'Chat and event frames received from (in) and sent to (out) WebSocket clients, by type', labelNames: ['direction', 'type'], registers }),
     droppedClients: new Counter({ name: 'boutique_websocket_dropped_clients_total', help: 'WebSocket clients cut off by the server, by reason', labelNames: ['reason'], registers }),
-    changeEvents: new Counter({ name: 'boutique_change_events_total', help: 'Change events published for REST writes, by topic kind', labelNames: ['topic'], registers }),
+    droppedStreams: new Counter({ name: 'boutique_sse_dropped_streams_total', help: 'Server-Sent Event streams ended by the server, by reason', labelNames: ['reason'], registers }),
+    changeEvents: new Counter({ name: 'boutique_change_events_total', help: 'Change events published for REST writes, by resource', labelNames: ['topic'], registers }),
     busPublishDuration: new Histogram({ name: 'boutique_bus_publish_duration_seconds', help: 'Time to publish a message on the bus', labelNames: ['operation', 'outcome'], buckets: LATENCY_BUCKETS, registers }),
     dbQueryDuration: new BoundHistogram({ name: 'boutique_db_query_duration_seconds', help: 'Time a database query took', labelNames: ['dialect', 'outcome'], buckets: QUERY_BUCKETS, registers }),
     observeConnections(source) {
@@ -70,6 +75,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     countChatFrame(direction, type, count = 1) {
       metrics.chatFrames.inc({ direction, type }, count);
+    },
+    countDroppedStream(reason) {
+      metrics.droppedStreams.inc({ reason });
     },
     countDroppedClient(reason) {
       metrics.droppedClients.inc({ reason });

@@ -54,7 +54,7 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
     return reply.type(asset.type).send(asset.body);
   };
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(indexPage()));
+  app.get('/', { schema: { hide: true } }, async (request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(indexPage(request)));
   app.get('/chat', { schema: { hide: true } }, serve('chat.html'));
   app.get('/dashboard', { schema: { hide: true } }, serve('dashboard.html'));
   app.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (request, reply) => serve(request.params.file)(request, reply));

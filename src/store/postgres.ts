@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from './database.js';
-import type { Connection } from './store.js';
+import type { Connection } from './types.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
 import { asUnavailable } from './errors.js';
 import { UnavailableError } from '../errors.js';
@@ -54,8 +54,9 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
     db,
     // Precompiled queries (src/store/prepared.ts) go through Kysely's pool like any other.
     run: (query) => db.executeQuery(query),
-    // Other instances write to the same database: no cache here could know when to forget.
-    changes: () => undefined,
+    inTransaction: (trx) => (query) => trx.executeQuery(query),
+    // Other instances write to the same database: no poll of this connection could tell.
+    externalChanges: () => undefined,
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -15,7 +15,7 @@ class Slot {
 
 /**
  * A query built and compiled by Kysely once (per store instance), executed many times with new
- * arguments: STYLE.md item 12, "prepared statements; no per-request work that could happen at
+ * arguments: "prepared statements; no per-request work that could happen at
  * boot". Kysely stays the source of the SQL, so the same builder gives `?` placeholders on
  * SQLite and `$1` on PostgreSQL.
  *

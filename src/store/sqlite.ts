@@ -3,19 +3,18 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './database.js';
-import type { Connection } from './store.js';
+import type { Connection } from './types.js';
+import type { QueryRunner } from './prepared.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 /** How often the connection asks SQLite whether another process wrote to the file. */
 const EXTERNAL_WRITE_POLL_MS = 100;
-/** Statements that write these tables change what a list page shows (chat history and bus state do not). */
-const SHOP_TABLES = /\b(customers|orders|order_items)\b/i;
 
 /**
  * SQLite through better-sqlite3, behind Kysely. Kysely prepares every query anew; preparing is
  * the most expensive step of a primary-key read, so the database handed to Kysely keeps the
- * prepared statements by SQL text (STYLE.md item 12: prepared statements on the hot path).
+ * prepared statements by SQL text.
  */
 export function openSqlite(path: string, options: ConnectionOptions = {}): Connection {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -26,39 +25,20 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
 
-  // What `changes()` reports: bumped by every statement of this connection that writes a shop
-  // table, and by the poller below when another process (a `boutique import`) committed.
-  let writes = 0;
+  // What `externalChanges()` reports: bumped by the poller when another process (a `boutique
+  // import`) committed to the file. SQLite's data_version changes only for other connections'
+  // commits, so this process's own writes never count here: the write path reports those.
+  let external = 0;
   const dataVersion = raw.prepare('pragma data_version').pluck();
   let lastDataVersion = dataVersion.get() as number;
   const poller = setInterval(() => {
     const now = dataVersion.get() as number;
     if (now !== lastDataVersion) {
       lastDataVersion = now;
-      writes++;
+      external++;
     }
   }, EXTERNAL_WRITE_POLL_MS);
   poller.unref();
-  /**
-   * A statement that writes a shop table bumps `writes` each time it runs — before its
-   * transaction commits, so a cache can only forget too early, never too late. (`reader` is no
-   * test: an INSERT … RETURNING is a reader; better-sqlite3's `readonly` is.)
-   */
-  const counted = (statement: SqliteStatement): SqliteStatement => ({
-    reader: statement.reader,
-    all(parameters) {
-      writes++;
-      return statement.all(parameters);
-    },
-    iterate(parameters) {
-      writes++;
-      return statement.iterate(parameters);
-    },
-    run(parameters) {
-      writes++;
-      return statement.run(parameters);
-    },
-  });
 
   const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {
@@ -66,8 +46,7 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
       let statement = cache.get(text);
       if (!statement) {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-        const prepared = raw.prepare(text);
-        statement = !prepared.readonly && SHOP_TABLES.test(text) ? counted(prepared as unknown as SqliteStatement) : (prepared as unknown as SqliteStatement);
+        statement = raw.prepare(text) as unknown as SqliteStatement;
         cache.set(text, statement);
       }
       return statement;
@@ -108,11 +87,28 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
     }
   };
 
+  /**
+   * Inside a transaction Kysely holds the one connection, and that connection is `raw`: the
+   * transaction's statements run on it directly, synchronously, without queueing behind the
+   * transaction they belong to.
+   */
+  const inTransaction = (): QueryRunner => (query) => {
+    try {
+      const statement = database.prepare(query.sql);
+      if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as never[] });
+      const { changes, lastInsertRowid } = statement.run(query.parameters);
+      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+
   return {
     dialect: 'sqlite',
     db,
     run,
-    changes: () => writes,
+    inTransaction,
+    externalChanges: () => external,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,8 +1,8 @@
 import type { Customer } from './schema.js';
-import type { CustomerRow } from './store.js';
+import type { CustomerRow } from './table.js';
 
 /**
- * The one public shape of a customer (STYLE.md item 7): what GET returns is what a
+ * The one public shape of a customer: what GET returns is what a
  * WebSocket or SSE subscriber receives.
  */
 export function presentCustomer(row: CustomerRow): Customer {

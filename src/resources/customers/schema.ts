@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { listQuerySchema } from '../../http/list-query.js';
 
 /**
- * The single source of truth for a customer (STYLE.md item 2): these schemas validate requests,
+ * The single source of truth for a customer: these schemas validate requests,
  * type the handlers and the store, and become the OpenAPI document.
  */
 const name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: '1–200 characters, not only spaces', examples: ['Scylla Buss'] });

@@ -7,8 +7,8 @@ const CSV_HEADER = ['id', 'name', 'email', 'createdAt', 'updatedAt'] as const;
 const csvRow = (c: Customer) => [c.id, c.name, c.email, c.createdAt, c.updatedAt];
 
 export const customerView: View<Customer> = {
-  html: (c) =>
-    page({
+  html: (c, request) =>
+    page(request, {
       title: c.name,
       crumbs: [['Customers', '/customers'], [c.name, `/customers/${c.id}`]],
       path: `/customers/${c.id}`,
@@ -40,7 +40,7 @@ export const customerView: View<Customer> = {
 
 export const customerListView: View<ListPage<Customer>> = {
   html: (list, request) =>
-    page({
+    page(request, {
       title: 'Customers',
       crumbs: [['Customers', '/customers']],
       path: '/customers',

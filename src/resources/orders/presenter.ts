@@ -1,5 +1,5 @@
 import type { Order, OrderStatus } from './schema.js';
-import type { OrderRecord } from './store.js';
+import type { OrderRecord } from './table.js';
 
 /** The one public shape of an order: REST bodies and pushed events alike. */
 export function presentOrder(record: OrderRecord): Order {
@@ -15,8 +15,5 @@ export function presentOrder(record: OrderRecord): Order {
 }
 
 export const orderVersion = (record: Pick<OrderRecord, 'id' | 'version'>): string => `o${record.id}-${record.version}`;
-
-/** Topics an order's events go to (issue 4). */
-export const orderTopics = (order: Pick<Order, 'customerId'>): string[] => ['orders', `customers/${order.customerId}/orders`];
 
 export const formatCents = (cents: number): string => (cents / 100).toFixed(2);

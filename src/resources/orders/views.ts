@@ -12,8 +12,8 @@ const itemsLines = (o: Order) => o.items.map((i) => `${i.sku} ${i.quantity} ${i.
 const statusBadge = (s: string): Html => html`<span class="badge status-${s}">${s}</span>`;
 
 export const orderView: View<Order> = {
-  html: (o) =>
-    page({
+  html: (o, request) =>
+    page(request, {
       title: `Order ${o.id}`,
       crumbs: [['Customers', '/customers'], [`Customer ${o.customerId}`, `/customers/${o.customerId}`], ['Orders', `/customers/${o.customerId}/orders`], [`Order ${o.id}`, '']],
       path: `/customers/${o.customerId}/orders/${o.id}`,
@@ -51,7 +51,7 @@ export function orderListView(customerId?: number): View<ListPage<Order>> {
   const title = customerId === undefined ? 'Orders' : `Orders of customer ${customerId}`;
   return {
     html: (list, request) =>
-      page({
+      page(request, {
         title,
         crumbs:
           customerId === undefined

@@ -1,16 +1,15 @@
 import { after } from 'node:test';
-import { createStore } from '../src/store/store.js';
-import { storeContract } from './store-contract.js';
+import { serviceContract } from './service-contract.js';
 import { createTestDatabase, needServices, type TestDatabase } from './services.js';
 
 const skip = await needServices('postgres');
 let database: TestDatabase | undefined;
 
-storeContract(
+serviceContract(
   'PostgreSQL',
   async () => {
     database = await createTestDatabase();
-    return createStore({ databaseUrl: database.url });
+    return database.url;
   },
   { skip },
 );

@@ -3,8 +3,9 @@
  * import of generated lines, so it is batched, transactional and sequence-safe on both dialects.
  * The same --seed on the same database gives the same shop.
  */
-import type { CustomerLine, OrderLine, ShopLine } from './transfer.js';
-import { EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, PRODUCTS, STATUS_WEIGHTS } from './seed-data.js';
+import type { CustomerLine } from '../resources/customers/transfer.js';
+import type { OrderLine } from '../resources/orders/transfer.js';
+import { EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, PRODUCTS, STATUS_WEIGHTS } from './sample-data.js';
 import type { OrderStatus } from '../resources/orders/schema.js';
 
 export interface SeedOptions {
@@ -33,7 +34,7 @@ export function random(seed: number): () => number {
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
 /** Customers with their orders right after them, ids ascending with time. */
-export function* seedLines(options: SeedOptions): Generator<ShopLine> {
+export function* seedLines(options: SeedOptions): Generator<CustomerLine | OrderLine> {
   const rnd = random(options.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const totalWeight = STATUS_WEIGHTS.reduce((s, [, w]) => s + w, 0);

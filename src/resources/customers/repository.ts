@@ -1,14 +1,13 @@
-import { sql, type Kysely, type QueryResult, type Selectable } from 'kysely';
-import type { CustomersTable, Database } from '../../store/database.js';
-import type { Dialect } from '../../store/store.js';
+import { sql, type Kysely, type QueryResult } from 'kysely';
+import type { Database } from '../../store/database.js';
+import type { Connection } from '../../store/types.js';
+import type { WriteTx } from '../../store/write-path.js';
 import { PreparedShapes, prepare, prepareList, runList, type ListQueries, type PreparedQuery, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable, isUniqueViolation } from '../../store/errors.js';
+import { likePattern, type ListParams } from '../../store/list.js';
 import { UniqueViolationError } from '../../errors.js';
-import type { ListParams } from '../../http/list-query.js';
 import type { CustomerSortField } from './schema.js';
-import { ordersOfCustomer, type OrderRecord } from '../orders/store.js';
-
-export type CustomerRow = Selectable<CustomersTable>;
+import type { CustomerRow } from './table.js';
 
 export interface CustomerFields {
   name: string;
@@ -28,24 +27,27 @@ const COLUMN: Record<CustomerSortField, 'id' | 'name' | 'email_key' | 'created_a
   updatedAt: 'updated_at',
 };
 
-export type Stale = 'stale';
-
-/** `%` and `_` are literal in a search, not wildcards. */
-export const likePattern = (q: string): string => '%' + q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-
 /**
  * Customers' SQL, the same on SQLite and PostgreSQL through Kysely. The hot queries (get by id,
- * a list page and its count, insert) are built and compiled once per store and run with new
- * parameters (src/store/prepared.ts); the rarer writes build theirs per call.
+ * a list page and its count, insert) are built and compiled once and run with new parameters
+ * (src/store/prepared.ts). Reads run on their own; writes run inside the transaction of a write
+ * operation (the `tx` they take), which the service owns — this class never opens one.
  */
-export class CustomerStore {
+export class CustomerRepository {
   readonly #byId: PreparedQuery<[id: number], CustomerRow>;
+  readonly #lockById: PreparedQuery<[id: number], CustomerRow>;
   readonly #insert: PreparedQuery<[name: string, email: string, emailKey: string, now: string], CustomerRow>;
   readonly #count: PreparedQuery<[], { n: number }>;
   readonly #lists = new PreparedShapes<ListQueries<CustomerRow>>();
+  readonly #db: Kysely<Database>;
+  readonly #run: QueryRunner;
 
-  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, private readonly run: QueryRunner) {
+  constructor(connection: Pick<Connection, 'db' | 'run' | 'dialect'>) {
+    const db = (this.#db = connection.db);
+    this.#run = connection.run;
     this.#byId = prepare((id: number) => db.selectFrom('customers').selectAll().where('id', '=', id));
+    // Locked on PostgreSQL so a concurrent write waits, then sees the new version (stale) instead of overwriting it.
+    this.#lockById = prepare((id: number) => db.selectFrom('customers').selectAll().where('id', '=', id).$if(connection.dialect === 'postgres', (qb) => qb.forUpdate()));
     this.#insert = prepare((name: string, email: string, emailKey: string, now: string) =>
       db.insertInto('customers').values({ name, email, email_key: emailKey, version: 1, created_at: now, updated_at: now }).returningAll(),
     );
@@ -54,7 +56,7 @@ export class CustomerStore {
 
   /** One promise, no async wrappers: this is the hottest read (see docs/benchmarks.md). */
   get(id: number): Promise<CustomerRow | undefined> {
-    return this.run(this.#byId.bind(id)).then(firstRow, storeError);
+    return this.#run(this.#byId.bind(id)).then(firstRow, storeError);
   }
 
   async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<{ rows: CustomerRow[]; total: number }> {
@@ -67,13 +69,13 @@ export class CustomerStore {
     let shape = `${email !== undefined ? 'e' : ''}${name !== undefined ? 'n' : ''}${q !== undefined ? 'q' : ''}`;
     for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
     const queries = this.#lists.get(shape, () => this.#listQueries(email !== undefined, name !== undefined, q !== undefined, params.sort, values.length));
-    return guard(() => runList(this.run, queries, values, params.page, params.perPage));
+    return guard(() => runList(this.#run, queries, values, params.page, params.perPage));
   }
 
   /** The queries of one list shape; their arguments are the filter values in order, then limit and offset for the page. */
   #listQueries(byEmail: boolean, byName: boolean, bySearch: boolean, sort: ListParams<CustomerSortField, CustomerFilters>['sort'], filters: number): ListQueries<CustomerRow> {
     const filtered = (values: unknown[]) => {
-      let query = this.db.selectFrom('customers');
+      let query = this.#db.selectFrom('customers');
       let i = 0;
       if (byEmail) query = query.where('email_key', '=', values[i++] as string);
       if (byName) query = query.where('name', '=', values[i++] as string);
@@ -86,66 +88,47 @@ export class CustomerStore {
     return prepareList(filtered, sort.map((key) => ({ column: COLUMN[key.field], descending: key.descending })), filters);
   }
 
-  create(fields: CustomerFields, now = new Date().toISOString()): Promise<CustomerRow> {
-    return this.run(this.#insert.bind(fields.name, fields.email, fields.email.toLowerCase(), now)).then(insertedRow, storeError);
+  async count(): Promise<number> {
+    const r = await guard(async () => (await this.#run(this.#count.bind())).rows[0]!);
+    return Number(r.n);
   }
 
-  /**
-   * Writes the given fields when the row is still at `expectedVersion` (if given). Undefined when
-   * the customer does not exist, 'stale' when someone else wrote first.
-   */
-  async update(id: number, fields: Partial<CustomerFields>, expectedVersion?: number): Promise<CustomerRow | Stale | undefined> {
-    return guard(async () => {
-      const row = await this.db
+  // --- inside a write operation's transaction ----------------------------------------------
+
+  /** The row as it is now, locked against concurrent writers until `tx` ends (PostgreSQL; SQLite has one writer). */
+  lock(tx: WriteTx, id: number): Promise<CustomerRow | undefined> {
+    return tx.run(this.#lockById.bind(id)).then(firstRow, storeError);
+  }
+
+  insert(tx: WriteTx, fields: CustomerFields, now: string): Promise<CustomerRow> {
+    return tx.run(this.#insert.bind(fields.name, fields.email, fields.email.toLowerCase(), now)).then(insertedRow, storeError);
+  }
+
+  /** Writes `fields` over `current` and bumps its version. */
+  async update(tx: WriteTx, current: CustomerRow, fields: Partial<CustomerFields>, now: string): Promise<CustomerRow> {
+    try {
+      return await tx.db
         .updateTable('customers')
-        .set((eb) => ({
+        .set({
           ...(fields.name !== undefined ? { name: fields.name } : {}),
           ...(fields.email !== undefined ? { email: fields.email, email_key: fields.email.toLowerCase() } : {}),
-          version: eb('version', '+', 1),
-          updated_at: new Date().toISOString(),
-        }))
-        .where('id', '=', id)
-        .$if(expectedVersion !== undefined, (qb) => qb.where('version', '=', expectedVersion!))
+          version: current.version + 1,
+          updated_at: now,
+        })
+        .where('id', '=', current.id)
         .returningAll()
-        .executeTakeFirst();
-      if (row) return row;
-      if (expectedVersion === undefined) return undefined;
-      return (await this.get(id)) ? 'stale' : undefined;
-    });
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      return storeError(err);
+    }
   }
 
-  /** Deletes the customer and its orders in one transaction; returns what was deleted. */
-  async delete(id: number, expectedVersion?: number): Promise<{ customer: CustomerRow; orders: OrderRecord[] } | Stale | undefined> {
-    return guard(() =>
-      this.db.transaction().execute(async (trx) => {
-        // Locked on PostgreSQL so a concurrent update cannot slip between the version check and the delete.
-        const customer = await trx
-          .selectFrom('customers')
-          .selectAll()
-          .where('id', '=', id)
-          .$if(this.dialect === 'postgres', (qb) => qb.forUpdate())
-          .executeTakeFirst();
-        if (!customer) return undefined;
-        if (expectedVersion !== undefined && customer.version !== expectedVersion) return 'stale' as const;
-        const orders = await ordersOfCustomer(trx, id);
-        const orderIds = orders.map((o) => o.id);
-        if (orderIds.length > 0) {
-          await trx.deleteFrom('order_items').where('order_id', 'in', orderIds).execute();
-          await trx.deleteFrom('orders').where('customer_id', '=', id).execute();
-        }
-        await trx.deleteFrom('customers').where('id', '=', id).execute();
-        return { customer, orders };
-      }),
-    );
-  }
-
-  async count(): Promise<number> {
-    const r = await guard(async () => (await this.run(this.#count.bind())).rows[0]!);
-    return Number(r.n);
+  async delete(tx: WriteTx, id: number): Promise<void> {
+    await tx.db.deleteFrom('customers').where('id', '=', id).execute();
   }
 }
 
-/** A store failure as the routes see it: a taken email, an unreachable database (503), or the error itself. */
+/** A store failure as the service sees it: a taken email, an unreachable database (503), or the error itself. */
 function storeError(err: unknown): never {
   if (isUniqueViolation(err)) throw new UniqueViolationError('email');
   throw asUnavailable(err);

@@ -1,0 +1,112 @@
+import type { Bus } from '../bus/bus.js';
+import type { ChatClient } from './client.js';
+import { ALL_CHANNEL, NAMES_SET, ONLINE_SET } from './channels.js';
+import { socketError } from './errors.js';
+import { normalizeName } from './protocol.js';
+import { rejectUsernameFrame, userlistFrame, usernameFrame } from './frames.js';
+
+/** `bob` taken → `bob1`, `bob2`… up to this (MDN's sample server appends a number the same way). */
+const MAX_SUFFIX = 10_000;
+
+/**
+ * Chat names: unique across instances (reserved in the bus's presence, owned by the session),
+ * who is online (the user list), and which local client answers to a name (targeted messages).
+ */
+export class Names {
+  /** Signed-in clients on this instance by name. */
+  readonly #byName = new Map<string, ChatClient>();
+
+  constructor(private readonly bus: Bus) {}
+
+  /** The local client signed in as `name`, if any. */
+  local(name: string): ChatClient | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** `username`: claims the name (or a numbered variant, told with `rejectusername`), signs in, announces it. */
+  async choose(client: ChatClient, requested: string, date: number): Promise<void> {
+    const wanted = normalizeName(requested);
+    if (client.name !== undefined && client.name !== wanted) await this.drop(client);
+    const given = await this.#claimUnique(wanted, client.session);
+    if (given !== wanted) client.send(rejectUsernameFrame(client.id, given));
+    await this.signIn(client, given);
+    await this.bus.publish(ALL_CHANNEL, usernameFrame(given, client.id, date));
+  }
+
+  /** A client that talks before choosing a name (the seed's snippet does) is `guest-<id>`. */
+  async ensure(client: ChatClient): Promise<string> {
+    if (client.name === undefined) await this.signIn(client, await this.#claimUnique(`guest-${client.id}`, client.session));
+    return client.name!;
+  }
+
+  /** Reserves `name` for `session` again (a resume); false when someone else holds it now. */
+  reclaim(name: string, session: string): Promise<boolean> {
+    return this.bus.presence.claim(NAMES_SET, name, session);
+  }
+
+  /** Marks the client online under `name` (already reserved for its session) and sends the new user list. */
+  async signIn(client: ChatClient, name: string): Promise<void> {
+    this.attach(client, name);
+    await this.bus.presence.claim(ONLINE_SET, name, client.session);
+    await this.publishUserlist();
+  }
+
+  /** Makes the client the local answer to `name` (targeted messages), without announcing anything. */
+  attach(client: ChatClient, name: string): void {
+    client.name = name;
+    this.#byName.set(name, client);
+  }
+
+  /** Gives the client's name up entirely: offline and no longer reserved. */
+  async drop(client: ChatClient): Promise<void> {
+    const name = client.name;
+    if (name === undefined) return;
+    client.name = undefined;
+    this.detach(client, name);
+    await this.bus.presence.release(ONLINE_SET, name, client.session);
+    await this.bus.presence.release(NAMES_SET, name, client.session);
+  }
+
+  /** The client's socket is gone: offline now, the name still reserved for its session (a resume may come). */
+  async leave(client: ChatClient): Promise<void> {
+    const name = client.name;
+    if (name === undefined) return;
+    await this.bus.presence.release(ONLINE_SET, name, client.session);
+    await this.publishUserlist();
+  }
+
+  /** The local client stops answering to `name` (it left, or another connection took its session over). */
+  detach(client: ChatClient, name: string | undefined = client.name): void {
+    if (name !== undefined && this.#byName.get(name) === client) this.#byName.delete(name);
+  }
+
+  /** A reservation that lapsed (its session never came back). */
+  release(name: string, session: string): Promise<void> {
+    return this.bus.presence.release(NAMES_SET, name, session);
+  }
+
+  async online(): Promise<string[]> {
+    return this.bus.presence.members(ONLINE_SET);
+  }
+
+  async isOnline(name: string): Promise<boolean> {
+    return (await this.online()).includes(name);
+  }
+
+  async userlist(): Promise<string> {
+    return userlistFrame(await this.online());
+  }
+
+  async publishUserlist(): Promise<void> {
+    await this.bus.signal(ALL_CHANNEL, await this.userlist());
+  }
+
+  async #claimUnique(wanted: string, owner: string): Promise<string> {
+    const presence = this.bus.presence;
+    if (await presence.claim(NAMES_SET, wanted, owner)) return wanted;
+    for (let n = 1; n < MAX_SUFFIX; n++) {
+      if (await presence.claim(NAMES_SET, wanted + n, owner)) return wanted + n;
+    }
+    throw socketError('BAD_NAME', 'Every variant of this name is taken.');
+  }
+}

@@ -1,0 +1,67 @@
+import type { Access } from '../http/auth.js';
+import { replayThenLive } from '../live/gate.js';
+import { topicChannel, type Subscriptions } from '../live/subscriptions.js';
+import type { Topic } from '../live/topics.js';
+import type { ChatClient } from './client.js';
+import { socketError } from './errors.js';
+import { escapeHtml } from './protocol.js';
+import { subscribedFrame, unsubscribedFrame } from './frames.js';
+
+/**
+ * A socket's `subscribe` and `unsubscribe`: the WebSocket side of the live topics. The topics,
+ * their grammar, read-auth and the fan-out are the live module's (src/live/), shared with SSE.
+ */
+export class TopicRequests {
+  constructor(
+    private readonly subscriptions: Subscriptions,
+    private readonly access: Access,
+  ) {}
+
+  /** The topic a client named; BAD_TOPIC when it names none. */
+  parse(name: string): Topic {
+    const topic = this.subscriptions.grammar.parse(name);
+    if (!topic) throw socketError('BAD_TOPIC', `"${escapeHtml(name.slice(0, 64))}" is not a topic. Topics are ${this.subscriptions.grammar.described}.`);
+    return topic;
+  }
+
+  /** Read-auth, the same as a GET of the API: the token from the handshake, or this one. */
+  authorize(client: ChatClient, token: string | undefined): void {
+    if (!this.access.readsNeedToken || client.authorized) return;
+    if (!this.access.matches(token)) throw socketError('UNAUTHORIZED');
+    client.authorized = true;
+  }
+
+  /** May this client's session resume its topics without presenting the token again? */
+  mayRestore(client: ChatClient): boolean {
+    return !this.access.readsNeedToken || client.authorized;
+  }
+
+  async subscribe(client: ChatClient, name: string, token: string | undefined): Promise<void> {
+    const topic = this.parse(name);
+    this.authorize(client, token);
+    await replayThenLive(client, {
+      attach: () => this.add(client, topic),
+      cut: () => this.subscriptions.head(),
+      missed: async () => [],
+      lead: (cut) => client.send(subscribedFrame(topic.key, cut)),
+      channels: new Set([topicChannel(topic.key)]),
+    });
+  }
+
+  unsubscribe(client: ChatClient, name: string): void {
+    const topic = client.removeTopic(name);
+    if (topic) this.subscriptions.unsubscribe(topic, client);
+    client.send(unsubscribedFrame(name));
+  }
+
+  /** Joins the client to a topic's fan-out (a subscribe, or a resume restoring it). */
+  add(client: ChatClient, topic: Topic): void {
+    client.addTopic(topic);
+    this.subscriptions.subscribe(topic, client);
+  }
+
+  /** The socket is gone: out of every topic's fan-out. */
+  removeAll(client: ChatClient): void {
+    for (const topic of client.topics.values()) this.subscriptions.unsubscribe(topic, client);
+  }
+}

@@ -1,0 +1,87 @@
+import { BoutiqueError, UniqueViolationError } from '../../errors.js';
+import type { Change } from '../../store/change.js';
+import type { ListParams } from '../../store/list.js';
+import { requireCurrent, type Precondition } from '../../store/precondition.js';
+import type { WritePath, Written, WriteTx } from '../../store/write-path.js';
+import type { ResourceContext, Versioned } from '../resource.js';
+import type { Customer, CustomerSortField } from './schema.js';
+import type { CustomerRow } from './table.js';
+import { customerVersion, presentCustomer } from './presenter.js';
+import type { CustomerFields, CustomerFilters, CustomerRepository } from './repository.js';
+
+export const CUSTOMERS = 'customers';
+
+const versioned = (row: CustomerRow): Versioned<Customer> => ({ value: presentCustomer(row), version: customerVersion(row) });
+const maybeVersioned = (row: CustomerRow | undefined): Versioned<Customer> | undefined => (row === undefined ? undefined : versioned(row));
+const change = (action: Change['action'], data: Customer, previous?: Customer): Change => ({ resource: CUSTOMERS, action, data, previous });
+
+function conflict(err: unknown): never {
+  if (err instanceof UniqueViolationError) {
+    throw new BoutiqueError('CONFLICT', 'A customer with this email already exists.', { errors: [{ field: 'email', message: 'is already in use' }] });
+  }
+  throw err;
+}
+
+/**
+ * Customers' rules, for every transport: reads, and the one write path — each write locks the
+ * row it changes, checks it exists and its If-Match (requireCurrent), writes, presents, and says
+ * what changed. Routes only translate HTTP to these calls and back.
+ */
+export class CustomerService {
+  constructor(
+    private readonly repository: CustomerRepository,
+    private readonly writes: WritePath,
+    private readonly deleteChildren: ResourceContext['deleteChildren'],
+  ) {}
+
+  /** The hottest read: one promise from the statement to the presented customer. */
+  get(id: number): Promise<Versioned<Customer> | undefined> {
+    return this.repository.get(id).then(maybeVersioned);
+  }
+
+  async exists(id: number): Promise<boolean> {
+    return (await this.repository.get(id)) !== undefined;
+  }
+
+  async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<{ items: Customer[]; total: number }> {
+    const { rows, total } = await this.repository.list(params);
+    return { items: rows.map(presentCustomer), total };
+  }
+
+  create(fields: CustomerFields): Promise<Written<Versioned<Customer>>> {
+    return this.writes.write(async (tx) => {
+      const row = await this.repository.insert(tx, normalized(fields), now()).catch(conflict);
+      const result = versioned(row);
+      return { value: result, changes: [change('created', result.value)] };
+    });
+  }
+
+  /** PUT and PATCH alike: the fields given replace the stored ones. */
+  update(id: number, fields: Partial<CustomerFields>, precondition?: Precondition): Promise<Written<Versioned<Customer>>> {
+    return this.writes.write(async (tx) => {
+      const current = requireCurrent(await this.repository.lock(tx, id), customerVersion, precondition, 'customer', `No customer with id ${id}.`);
+      const row = await this.repository.update(tx, current, normalized(fields), now()).catch(conflict);
+      const result = versioned(row);
+      return { value: result, changes: [change('updated', result.value, presentCustomer(current))] };
+    });
+  }
+
+  /** Deletes the customer and, in the same transaction, every row that belongs to it (its orders). */
+  delete(id: number, precondition?: Precondition): Promise<Written<undefined>> {
+    return this.writes.write(async (tx) => this.#delete(tx, id, precondition));
+  }
+
+  async #delete(tx: WriteTx, id: number, precondition: Precondition | undefined): Promise<Written<undefined>> {
+    const current = requireCurrent(await this.repository.lock(tx, id), customerVersion, precondition, 'customer', `No customer with id ${id}.`);
+    const children = await this.deleteChildren(tx, CUSTOMERS, id);
+    await this.repository.delete(tx, id);
+    return { value: undefined, changes: [...children, change('deleted', presentCustomer(current))] };
+  }
+}
+
+/** Names are stored trimmed; what is blank was refused by the schema already. */
+function normalized<F extends Partial<CustomerFields>>(fields: F): F {
+  return fields.name === undefined ? fields : { ...fields, name: fields.name.trim() };
+}
+
+const now = (): string => new Date().toISOString();

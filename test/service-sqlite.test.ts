@@ -1,0 +1,3 @@
+import { serviceContract } from './service-contract.js';
+
+serviceContract('SQLite in memory', async () => 'sqlite::memory:');

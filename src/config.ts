@@ -130,7 +130,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   wsMaxFrame: { key: 'wsMaxFrame', env: 'WS_MAX_FRAME', fallback: '65536', parse: integer(128, 16 * 1024 * 1024), description: 'Largest WebSocket message in bytes (close 1009 above it)' },
   wsRateLimit: { key: 'wsRateLimit', env: 'WS_RATE_LIMIT', fallback: '20', parse: integer(1, 100_000), description: 'Messages per second one socket may send (burst of twice that); close 1008 when flooded' },
   wsHeartbeatMs: { key: 'wsHeartbeatMs', env: 'WS_HEARTBEAT_MS', fallback: '30000', parse: integer(100, 3_600_000), description: 'Ping interval; a peer silent for two intervals is dropped' },
-  wsSendBufferMax: { key: 'wsSendBufferMax', env: 'WS_SEND_BUFFER_MAX', fallback: '1048576', parse: integer(1024, 1024 * 1024 * 1024), description: 'Bytes queued for one socket before it is cut off as a slow reader' },
+  wsSendBufferMax: { key: 'wsSendBufferMax', env: 'WS_SEND_BUFFER_MAX', fallback: '1048576', parse: integer(1024, 1024 * 1024 * 1024), description: 'Bytes queued for one WebSocket or event stream before it is cut off as a slow reader' },
   sseKeepAliveMs: { key: 'sseKeepAliveMs', env: 'SSE_KEEPALIVE_MS', fallback: '15000', parse: integer(100, 3_600_000), description: 'Interval of keep-alive comments on /events' },
   rateLimitMax: { key: 'rateLimitMax', env: 'RATE_LIMIT_MAX', fallback: '0', parse: integer(0, 10_000_000), description: 'HTTP requests per client per window (0: no limit); 429 with Retry-After above it' },
   rateLimitWindowMs: { key: 'rateLimitWindowMs', env: 'RATE_LIMIT_WINDOW_MS', fallback: '60000', parse: integer(1, 86_400_000), description: 'Window of the HTTP rate limit in milliseconds' },

@@ -185,3 +185,14 @@ test('GET /events › with a token configured and reads protected, a stream with
     await guarded.close();
   }
 });
+
+test('HEAD /events › answers at once: 200 with the stream\'s headers and no body', async () => {
+  const res = await fetch(`${base}/events?topic=orders`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type')!, /^text\/event-stream; charset=utf-8/);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(await res.text(), '');
+  const bad = await fetch(`${base}/events?topic=invoices`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+  assert.equal(bad.status, 400, 'a topic GET would refuse is refused the same');
+});

@@ -5,11 +5,16 @@ import type { Config } from './config.js';
 import { openStorage } from './store/open.js';
 import type { Storage } from './store/types.js';
 import { WritePath } from './store/write-path.js';
+import { ChangeLog } from './store/change-log.js';
 import { createBus, type Bus } from './bus/index.js';
 import { Registry } from './resources/registry.js';
 import type { Resource } from './resources/resource.js';
-import { BusChangeSource, ChangeFeed } from './live/change-source.js';
 import { Subscriptions } from './live/subscriptions.js';
+import { LogTail } from './live/log-tail.js';
+import { LOG_CHANNEL, Relay, decodeEntries } from './live/relay.js';
+import { Replayer } from './live/replay.js';
+import { LogRetention } from './live/retention.js';
+import { isChatChannel } from './live/change.js';
 import { TopicGrammar } from './live/topics.js';
 import { sseRoutes } from './live/sse.js';
 import { registerHttp } from './http/index.js';
@@ -34,7 +39,9 @@ export interface Services {
   bus: Bus;
   registry: Registry;
   writes: WritePath;
-  feed: ChangeFeed;
+  log: ChangeLog;
+  tail: LogTail;
+  retention: LogRetention;
   subscriptions: Subscriptions;
   chat: ChatService;
   metrics: Metrics;
@@ -53,8 +60,8 @@ declare module 'fastify' {
 
 export type App = FastifyInstance;
 
-/** Seqs the in-process bus may hand out in one process lifetime before they could repeat after a restart. */
-const SEQ_BLOCK = 1_000_000_000;
+/** How often an instance that shares its database reads the log's head, for entries the bus did not bring. */
+const TAIL_POLL_MS = 500;
 
 /** The pages and documents every page's navigation links, after the registry's resources. */
 const PAGE_LINKS: readonly NavLink[] = [
@@ -94,10 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log?.warn({ err: { message: err.message, code: (err as Error & { code?: string }).code } }, 'bus (Redis) error');
   };
   try {
-    // The in-process bus forgets its seq when the process ends; Redis keeps it. Start past every seq
-    // an earlier process of this shop could have handed out, so resumes across a restart stay exact.
-    const startSeq = config.redisUrl === undefined ? await storage.reserveSeqBlock('memory-bus-seq', SEQ_BLOCK) : undefined;
-    bus = new MeasuredBus(await createBus(config, { onError: onBusError, startSeq }), metrics);
+    bus = new MeasuredBus(await createBus(config, { onError: onBusError }), metrics);
   } catch (err) {
     await storage.close();
     throw err;
@@ -124,14 +128,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   log = app.log;
-  const feed = new ChangeFeed(
-    bus,
-    (change) => metrics.changeEvents.inc({ topic: change.resource }),
-    (err) => app.log.error({ err }, 'change event could not be published'),
-  );
-  const writes = new WritePath(storage, (changes) => feed.publish(changes));
+  // The change log and its live side: every write appends its entries in its transaction; after
+  // the commit they go to this instance's tail (which delivers them, in order, to chat rooms,
+  // topics and event streams) and, through the relay, to the other instances' tails.
+  const changeLog = new ChangeLog(storage.db);
+  const headOf = () => changeLog.head(storage.run);
+  const tail = new LogTail(changeLog, headOf, await headOf(), (err) => app.log.error({ err }, 'live tail'));
+  const relay = new Relay(bus, changeLog, (err) => app.log.warn({ err }, 'change-log entries could not be published to the bus; other instances read them from the log'));
+  const writes = new WritePath(storage, changeLog, (entries) => {
+    tail.offer(entries);
+    relay.publish(entries);
+    for (const entry of entries) if (!isChatChannel(entry.channel)) metrics.changeEvents.inc({ topic: entry.channel });
+  }, (count) => metrics.writeBatchSize.observe(count));
+  metrics.observeLogHead(() => tail.position);
+  const stopRelayed = bus.subscribe(LOG_CHANNEL, (m) => tail.offer(decodeEntries(m.data)));
+  if (bus.shared) {
+    // Other instances write too: what their relay did not bring (a crash, Redis away) is read from the log.
+    tail.poll(TAIL_POLL_MS);
+    await relay.recover(tail.position).catch((err: unknown) => app.log.warn({ err }, 'change-log recovery publish failed; other instances read the log'));
+  }
+  const retention = new LogRetention(changeLog, { maxAgeMs: config.logRetentionMs, count: config.logRetentionCount }, (err) => app.log.warn({ err }, 'change-log retention failed'));
+  retention.start();
+  const replayer = new Replayer(changeLog, storage.run);
   const access = new Access(config);
-  const subscriptions = new Subscriptions(new BusChangeSource(bus), new TopicGrammar(registry.topics), (frame, receivers) => metrics.countChatFrame('out', 'event', receivers));
+  const subscriptions = new Subscriptions(tail, replayer, new TopicGrammar(registry.topics), (frame, receivers) => metrics.countChatFrame('out', 'event', receivers));
   const dataGeneration = (): number | undefined => {
     const external = storage.externalChanges();
     return external === undefined ? undefined : writes.generation() + external;
@@ -143,7 +163,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bus,
     registry,
     writes,
-    feed,
+    log: changeLog,
+    tail,
+    retention,
     subscriptions,
     chat: undefined as unknown as ChatService,
     metrics,
@@ -172,7 +194,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
   );
   await app.register(pageRoutes);
-  services.chat = attachChat(app, { config, bus, storage, subscriptions, access, logger: app.log, metrics });
+  services.chat = attachChat(app, { config, bus, storage, writes, tail, replayer, subscriptions, access, logger: app.log, metrics });
   metrics.observeConnections(() => services.chat.connections());
 
   app.addHook('preClose', async () => {
@@ -180,7 +202,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await services.chat.close();
   });
   app.addHook('onClose', async () => {
-    await feed.flush();
+    await writes.flush();
+    await relay.flush();
+    retention.stop();
+    stopRelayed();
+    tail.close();
     subscriptions.close();
     await bus.close();
     await storage.close();

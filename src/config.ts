@@ -25,6 +25,8 @@ export interface Config {
   wsHeartbeatMs: number;
   wsSendBufferMax: number;
   sseKeepAliveMs: number;
+  logRetentionMs: number;
+  logRetentionCount: number;
   rateLimitMax: number;
   rateLimitWindowMs: number;
   shutdownTimeoutMs: number;
@@ -132,6 +134,8 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   wsHeartbeatMs: { key: 'wsHeartbeatMs', env: 'WS_HEARTBEAT_MS', fallback: '30000', parse: integer(100, 3_600_000), description: 'Ping interval; a peer silent for two intervals is dropped' },
   wsSendBufferMax: { key: 'wsSendBufferMax', env: 'WS_SEND_BUFFER_MAX', fallback: '1048576', parse: integer(1024, 1024 * 1024 * 1024), description: 'Bytes queued for one WebSocket or event stream before it is cut off as a slow reader' },
   sseKeepAliveMs: { key: 'sseKeepAliveMs', env: 'SSE_KEEPALIVE_MS', fallback: '15000', parse: integer(100, 3_600_000), description: 'Interval of keep-alive comments on /events' },
+  logRetentionMs: { key: 'logRetentionMs', env: 'LOG_RETENTION_MS', fallback: '86400000', parse: integer(60_000, 365 * 86_400_000), description: 'How long the change log keeps an entry for resume and replay (older positions get a reset)' },
+  logRetentionCount: { key: 'logRetentionCount', env: 'LOG_RETENTION_COUNT', fallback: '100000', parse: integer(100, 10_000_000), description: 'The most entries the change log keeps (the newest); a resume from before them gets a reset' },
   rateLimitMax: { key: 'rateLimitMax', env: 'RATE_LIMIT_MAX', fallback: '0', parse: integer(0, 10_000_000), description: 'HTTP requests per client per window (0: no limit); 429 with Retry-After above it' },
   rateLimitWindowMs: { key: 'rateLimitWindowMs', env: 'RATE_LIMIT_WINDOW_MS', fallback: '60000', parse: integer(1, 86_400_000), description: 'Window of the HTTP rate limit in milliseconds' },
   shutdownTimeoutMs: { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', fallback: '10000', parse: integer(0, 600_000), description: 'How long SIGTERM waits for in-flight work before exiting' },

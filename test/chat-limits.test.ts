@@ -1,8 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { CHANGES_CHANNEL } from '../src/live/change-source.js';
-import { encodeChange } from '../src/live/change.js';
 import { startApp, TestClient } from './chat-helpers.js';
 
 describe('chat limits', () => {
@@ -65,10 +63,12 @@ describe('chat limits', () => {
       const tcp = (slow.ws as unknown as { _socket: Socket })._socket;
       tcp.pause();
       const payload = 'y'.repeat(16 * 1024);
-      const { bus, chat } = running.app.services;
+      const { writes, chat } = running.app.services;
       let sent = 0;
       while (chat.connections() === 2 && sent < 20_000) {
-        await bus.publish(CHANGES_CHANNEL, encodeChange({ resource: 'orders', action: 'created', data: { id: sent + 1, customerId: 1, note: payload } }));
+        // Large changes through the real write path: logged, committed, then fanned out.
+        const id = sent + 1;
+        await writes.write(async () => ({ value: undefined, changes: [{ resource: 'orders', action: 'created', data: { id, customerId: 1, note: payload } }] }));
         sent++;
         if (sent % 50 === 0) await new Promise((r) => setImmediate(r));
       }

@@ -116,8 +116,8 @@ describe('chat resume', () => {
     await other.next('joined');
     other.send({ type: 'message', room: 'ops', text: 'while away', date: 1 });
     await other.next('message');
-    running.app.services.feed.publish([{ resource: 'customers', action: 'created', data: { id: 99, name: 'Away' } }]);
-    await running.app.services.feed.flush();
+    const away = await running.app.inject({ method: 'POST', url: '/customers', payload: { name: 'Away', email: 'away@example.org' } });
+    assert.equal(away.statusCode, 201);
 
     const back = await TestClient.connect(running.wsUrl);
     back.send({ type: 'resume', session, seq: subscribed.seq as number });
@@ -126,7 +126,7 @@ describe('chat resume', () => {
     assert.deepEqual(resumed.topics, ['customers']);
     assert.equal((await back.next('message')).text, 'while away');
     const event = await back.next('event');
-    assert.deepEqual(event.data, { id: 99, name: 'Away' });
+    assert.deepEqual(event.data, away.json());
     other.close();
     back.close();
   });

@@ -28,8 +28,7 @@ describe('socket subscriptions to REST changes', () => {
 
       c.send({ type: 'unsubscribe', topic: 'customers' });
       await c.next('unsubscribed');
-      running.app.services.feed.publish([{ resource: 'customers', action: 'created', data: { id: 2 } }]);
-      await running.app.services.feed.flush();
+      await running.app.inject({ method: 'POST', url: '/customers', payload: { name: 'After Unsubscribe', email: 'after.unsubscribe@example.org' } });
       assert.ok(!(await c.drain()).some((f) => f.type === 'event'));
       c.close();
     } finally {

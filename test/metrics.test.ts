@@ -49,12 +49,27 @@ test('GET /metrics › counts requests by route pattern and status, not by raw U
   assert.equal(sample(body, 'boutique_http_request_duration_seconds_count', { route: '/customers/:id', status: '200' }), 3);
 });
 
-test('GET /metrics › reports database query and bus publish latency and change events', async () => {
-  await createCustomer(app);
+test('GET /metrics › reports database query latency, change events, the change-log head and the writes per commit', async () => {
+  const before = sample((await scrape()).body, 'boutique_change_log_head') ?? 0;
+  await Promise.all([createCustomer(app), createCustomer(app), createCustomer(app)]);
   const { body } = await scrape();
   assert.ok((sample(body, 'boutique_db_query_duration_seconds_count', { dialect: 'sqlite', outcome: 'ok' }) ?? 0) > 0);
-  assert.ok((sample(body, 'boutique_bus_publish_duration_seconds_count', { operation: 'publish', outcome: 'ok' }) ?? 0) > 0);
-  assert.ok((sample(body, 'boutique_change_events_total', { topic: 'customers' }) ?? 0) > 0);
+  assert.ok((sample(body, 'boutique_change_events_total', { topic: 'customers' }) ?? 0) >= 3);
+  assert.equal(sample(body, 'boutique_change_log_head'), before + 3);
+  assert.ok((sample(body, 'boutique_write_batch_size_sum') ?? 0) >= 3, 'every write counted in a commit');
+  assert.ok((sample(body, 'boutique_write_batch_size_count') ?? 0) >= 1);
+});
+
+test('GET /metrics › times bus signals (user lists) by outcome', async () => {
+  const ws = new WebSocket(base.replace('http', 'ws') + '/socketserver');
+  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
+  ws.send(JSON.stringify({ type: 'username', name: 'metered', date: 1 }));
+  await new Promise<void>((resolve) => ws.on('message', (d) => String(d).includes('"username"') && resolve()));
+  assert.ok((sample((await scrape()).body, 'boutique_bus_publish_duration_seconds_count', { operation: 'signal', outcome: 'ok' }) ?? 0) > 0);
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  ws.close();
+  await closed;
+  await new Promise((resolve) => setTimeout(resolve, 50));
 });
 
 test('GET /metrics › the connection gauge follows open WebSockets', async () => {

@@ -45,8 +45,8 @@ const present = (row: ProductRow): Product => ({ id: row.id, name: row.name });
 class ProductService {
   constructor(private readonly connection: Connection, private readonly writes: WritePath) {}
 
-  async list(): Promise<Product[]> {
-    return (await this.connection.db.selectFrom('products').selectAll().orderBy('id').execute()).map(present);
+  list() {
+    return this.connection.readAt(async () => (await this.connection.db.selectFrom('products').selectAll().orderBy('id').execute()).map(present));
   }
 
   async create(name: string) {
@@ -69,8 +69,8 @@ function routes(service: ProductService, dataGeneration: () => number | undefine
     const pages = new PageCache<Product>(dataGeneration);
     app.get('/products', { config: { negotiate: 'list' } }, async (request, reply) =>
       pages.serve(request, reply, view, async () => {
-        const items = await service.list();
-        return { items, page: 1, perPage: 100, total: items.length };
+        const { value: items, position } = await service.list();
+        return { value: { items, page: 1, perPage: 100, total: items.length }, position };
       }),
     );
     app.post('/products', { config: { negotiate: 'resource' }, schema: { body: ProductInput } }, async (request, reply) => {

@@ -11,8 +11,7 @@ import WebSocket from 'ws';
 import { buildApp, type App } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
 import type { BusMessage } from '../src/bus/bus.js';
-import { CHANGES_CHANNEL } from '../src/live/change-source.js';
-import { decodeChange } from '../src/live/change.js';
+import { LOG_CHANNEL, decodeEntries } from '../src/live/relay.js';
 import { buildCustomer } from './helpers.js';
 import {
   TEST_REDIS_URL, createTestDatabase, createTestRedisPrefix, eventually, needServices, startTcpProxy, viaProxy, type TestDatabase,
@@ -67,21 +66,24 @@ after(async () => {
 });
 
 describe('two instances sharing PostgreSQL and Redis', { skip }, () => {
-  test('a REST write on A reaches a bus subscriber on B, and B resumes it with since()', async () => {
+  test('a REST write on A is relayed to B over the bus, and B\'s live tail delivers it at its position', async () => {
     const a = await instance('A');
     const b = await instance('B');
     const got: BusMessage[] = [];
-    b.app.services.bus.subscribe(CHANGES_CHANNEL, (m) => got.push(m));
-    const cut = await b.app.services.bus.lastSeq();
+    b.app.services.bus.subscribe(LOG_CHANNEL, (m) => got.push(m));
+    const delivered: number[] = [];
+    b.app.services.tail.subscribe((entry) => delivered.push(entry.position));
     const res = await a.app.inject({ method: 'POST', url: '/customers', payload: buildCustomer() });
     assert.equal(res.statusCode, 201);
     const created = res.json<{ id: number; email: string }>();
-    await eventually(() => got.length === 1, 3000, 'the change event on B');
-    const change = decodeChange(got[0]!.seq, got[0]!.data);
-    assert.equal(change.resource, 'customers');
-    assert.equal(change.action, 'created');
-    assert.equal(change.data.id, created.id);
-    assert.deepEqual(await b.app.services.bus.since(CHANGES_CHANNEL, cut, 10), got);
+    const position = Number(res.headers['boutique-log-position']);
+    await eventually(() => got.length === 1, 3000, 'the relayed entry on B');
+    const [entry] = decodeEntries(got[0]!.data);
+    assert.equal(entry!.position, position);
+    assert.equal(entry!.channel, 'customers');
+    assert.equal(entry!.action, 'created');
+    assert.equal(JSON.parse(entry!.data).id, created.id);
+    await eventually(() => delivered.includes(position), 3000, 'B\'s tail to deliver it');
     // B reads what A wrote: one database.
     assert.equal((await b.app.inject({ url: `/customers/${created.id}` })).json<{ email: string }>().email, created.email);
   });

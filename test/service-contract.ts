@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { openStorage } from '../src/store/open.js';
 import type { Storage } from '../src/store/types.js';
 import { WritePath } from '../src/store/write-path.js';
-import type { Change } from '../src/store/change.js';
+import { ChangeLog, type LogEntry } from '../src/store/change-log.js';
+import { logEntryOf } from '../src/store/write-path.js';
 import { Registry } from '../src/resources/registry.js';
 import { BoutiqueError } from '../src/errors.js';
 import type { ListParams } from '../src/store/list.js';
@@ -58,21 +59,24 @@ const rejectsWith = (status: number, field?: string) => (err: unknown) => {
 
 interface Shop {
   storage: Storage;
+  log: ChangeLog;
   customers: CustomerService;
   orders: OrderService;
   chat: ChatStore;
-  /** Every change the write path handed on after a commit, in order. */
-  committed: Change[];
+  /** Every log entry the write path handed on after a commit, in order. */
+  committed: LogEntry[];
 }
 
 async function openShop(databaseUrl: string): Promise<Shop> {
   const registry = new Registry();
   const storage = await openStorage({ databaseUrl }, { migrations: registry.migrations });
-  const committed: Change[] = [];
-  const writes = new WritePath(storage, (changes) => committed.push(...changes));
+  const committed: LogEntry[] = [];
+  const log = new ChangeLog(storage.db);
+  const writes = new WritePath(storage, log, (entries) => committed.push(...entries));
   const mounted = registry.mount({ storage, writes, dataGeneration: () => undefined });
   return {
     storage,
+    log,
     customers: mounted.service('customers') as CustomerService,
     orders: mounted.service('orders') as OrderService,
     chat: new ChatStore(storage.db, storage.run),
@@ -94,6 +98,10 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
     after(async () => {
       await shop?.storage.close();
     });
+    const listCustomers = async (q: ListParams<CustomerSortField, CustomerFilters>) => (await shop.customers.list(q)).value;
+    const listOrders = async (q: ListParams<OrderSortField, OrderFilters>) => (await shop.orders.list(q)).value!;
+    const getCustomer = async (id: number) => (await shop.customers.get(id)).value;
+    const getOrder = async (customerId: number, id: number) => (await shop.orders.get(customerId, id)).value;
     const newCustomer = async (overrides: Partial<{ name: string; email: string }> = {}) => (await shop.customers.create(buildCustomer(overrides))).value.value;
     const newOrder = async (customerId: number, items = buildItems()) => (await shop.orders.create(customerId, items)).value.value;
 
@@ -113,12 +121,14 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         assert.match(customer.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
         assert.equal(customer.createdAt, customer.updatedAt);
         assert.deepEqual(written.changes, [{ resource: 'customers', action: 'created', data: customer, previous: undefined }]);
-        assert.deepEqual(shop.committed.at(-1), written.changes[0], 'handed on after the commit');
-        assert.deepEqual((await shop.customers.get(customer.id))?.value, customer);
+        const logged = shop.committed.at(-1)!;
+        assert.deepEqual({ channel: logged.channel, action: logged.action, data: JSON.parse(logged.data) }, { channel: 'customers', action: 'created', data: customer }, 'logged, and handed on after the commit');
+        assert.equal(written.position, logged.position);
+        assert.deepEqual((await getCustomer(customer.id))?.value, customer);
       });
 
       test('get › returns undefined for an unknown id', async () => {
-        assert.equal(await shop.customers.get(2_000_000_000), undefined);
+        assert.equal(await getCustomer(2_000_000_000), undefined);
       });
 
       test('create › an email already used, ignoring case, is a 409 naming email; nothing is committed', async () => {
@@ -150,7 +160,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const c = await newCustomer();
         await shop.customers.update(c.id, { name: 'First' }, at(`c${c.id}-1`));
         await assert.rejects(shop.customers.update(c.id, { name: 'Second' }, at(`c${c.id}-1`)), rejectsWith(412));
-        assert.equal((await shop.customers.get(c.id))?.value.name, 'First');
+        assert.equal((await getCustomer(c.id))?.value.name, 'First');
         await assert.rejects(shop.customers.update(2_000_000_000, { name: 'x' }), rejectsWith(404));
         await assert.rejects(shop.customers.update(2_000_000_000, { name: 'x' }, at('c2000000000-1')), rejectsWith(404));
       });
@@ -159,17 +169,17 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const c = await newCustomer();
         const results = await Promise.allSettled([shop.customers.update(c.id, { name: 'A' }, at(`c${c.id}-1`)), shop.customers.update(c.id, { name: 'B' }, at(`c${c.id}-1`))]);
         assert.equal(results.filter((r) => r.status === 'rejected' && (r.reason as BoutiqueError).status === 412).length, 1);
-        assert.equal((await shop.customers.get(c.id))?.version, `c${c.id}-2`);
+        assert.equal((await getCustomer(c.id))?.version, `c${c.id}-2`);
       });
 
       test('list › filters by email ignoring case and by exact name', async () => {
         const t = token();
         const a = await newCustomer({ name: `Ada ${t}`, email: `ada.${t}@example.org` });
         await newCustomer({ name: `Bob ${t}` });
-        const byEmail = await shop.customers.list(customerQuery({ filters: { email: `ADA.${t}@EXAMPLE.ORG` } }));
+        const byEmail = await listCustomers(customerQuery({ filters: { email: `ADA.${t}@EXAMPLE.ORG` } }));
         assert.deepEqual(byEmail.items.map((r) => r.id), [a.id]);
         assert.equal(byEmail.total, 1);
-        const byName = await shop.customers.list(customerQuery({ filters: { name: `Ada ${t}` } }));
+        const byName = await listCustomers(customerQuery({ filters: { name: `Ada ${t}` } }));
         assert.deepEqual(byName.items.map((r) => r.id), [a.id]);
       });
 
@@ -178,11 +188,11 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const a = await newCustomer({ name: `Zoë ${t}` });
         const b = await newCustomer({ email: `x.${t}@example.org` });
         await newCustomer({ name: `100%_${t}` });
-        const found = await shop.customers.list(customerQuery({ q: t.toUpperCase(), sort: [{ field: 'id', descending: false }] }));
+        const found = await listCustomers(customerQuery({ q: t.toUpperCase(), sort: [{ field: 'id', descending: false }] }));
         assert.equal(found.total, 3);
         assert.deepEqual(found.items.slice(0, 2).map((r) => r.id), [a.id, b.id]);
-        assert.equal((await shop.customers.list(customerQuery({ q: `%_${t}` }))).total, 1);
-        assert.equal((await shop.customers.list(customerQuery({ q: `0_%${t}` }))).total, 0);
+        assert.equal((await listCustomers(customerQuery({ q: `%_${t}` }))).total, 1);
+        assert.equal((await listCustomers(customerQuery({ q: `0_%${t}` }))).total, 0);
       });
 
       test('list › sorts by several keys and pages with a total', async () => {
@@ -195,17 +205,17 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
           await shop.storage.db.updateTable('customers').set({ created_at: `2021-01-0${i + 1}T00:00:00.000Z` }).where('id', '=', c.id).execute();
           created.push(c);
         }
-        const byCreatedDesc = await shop.customers.list(customerQuery({ q: t, sort: [{ field: 'createdAt', descending: true }] }));
+        const byCreatedDesc = await listCustomers(customerQuery({ q: t, sort: [{ field: 'createdAt', descending: true }] }));
         assert.deepEqual(byCreatedDesc.items.map((r) => r.id), [...created].reverse().map((r) => r.id));
 
-        const page2 = await shop.customers.list(customerQuery({ q: t, perPage: 2, page: 2, sort: [{ field: 'createdAt', descending: false }] }));
+        const page2 = await listCustomers(customerQuery({ q: t, perPage: 2, page: 2, sort: [{ field: 'createdAt', descending: false }] }));
         assert.equal(page2.total, 5);
         assert.deepEqual(page2.items.map((r) => r.id), [created[2]!.id, created[3]!.id]);
-        const beyond = await shop.customers.list(customerQuery({ q: t, perPage: 2, page: 4 }));
+        const beyond = await listCustomers(customerQuery({ q: t, perPage: 2, page: 4 }));
         assert.deepEqual(beyond.items, []);
         assert.equal(beyond.total, 5);
 
-        const byEmail = await shop.customers.list(customerQuery({ q: t, sort: [{ field: 'email', descending: false }] }));
+        const byEmail = await listCustomers(customerQuery({ q: t, sort: [{ field: 'email', descending: false }] }));
         assert.deepEqual(byEmail.items.map((r) => r.email), [...created.map((r) => r.email)].sort());
       });
 
@@ -219,8 +229,8 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
           [['orders', 'deleted', o1.id], ['orders', 'deleted', o2.id], ['customers', 'deleted', c.id]],
         );
         assert.deepEqual(deleted.changes[1]!.data, o2);
-        assert.equal(await shop.customers.get(c.id), undefined);
-        assert.equal(await shop.orders.get(c.id, o1.id), undefined);
+        assert.equal(await getCustomer(c.id), undefined);
+        assert.equal(await getOrder(c.id, o1.id), undefined);
         const items = await shop.storage.db.selectFrom('order_items').select('order_id').where('order_id', 'in', [o1.id, o2.id]).execute();
         assert.deepEqual(items, []);
       });
@@ -229,8 +239,8 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const c = await newCustomer();
         const o = await newOrder(c.id);
         await assert.rejects(shop.customers.delete(c.id, at(`c${c.id}-7`)), rejectsWith(412));
-        assert.ok(await shop.customers.get(c.id));
-        assert.ok(await shop.orders.get(c.id, o.id));
+        assert.ok(await getCustomer(c.id));
+        assert.ok(await getOrder(c.id, o.id));
         await assert.rejects(shop.customers.delete(2_000_000_000), rejectsWith(404));
       });
     });
@@ -245,7 +255,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         assert.equal(order.total, 2 * 1999 + 1250);
         assert.equal(written.value.version, `o${order.id}-1`);
         assert.deepEqual(written.changes, [{ resource: 'orders', action: 'created', data: order, previous: undefined }]);
-        assert.deepEqual((await shop.orders.get(c.id, order.id))?.value, order);
+        assert.deepEqual((await getOrder(c.id, order.id))?.value, order);
       });
 
       test('create › an unknown customer is a 404', async () => {
@@ -255,7 +265,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
       test('create › totals beyond 32 bits come back as exact numbers (bigint columns)', async () => {
         const c = await newCustomer();
         const order = await newOrder(c.id, [{ sku: 'YACHT', quantity: 1000, unitPrice: 5_000_000 }]);
-        const read = (await shop.orders.get(c.id, order.id))?.value;
+        const read = (await getOrder(c.id, order.id))?.value;
         assert.equal(read?.total, 5_000_000_000);
         assert.equal(read?.items[0]?.unitPrice, 5_000_000);
         assert.equal(typeof read?.total, 'number');
@@ -265,7 +275,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const a = await newCustomer();
         const b = await newCustomer();
         const order = await newOrder(a.id);
-        assert.equal(await shop.orders.get(b.id, order.id), undefined);
+        assert.equal(await getOrder(b.id, order.id), undefined);
       });
 
       test('update › walks pending → paid → shipped; shipped is final (422 naming status)', async () => {
@@ -285,10 +295,10 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const order = await newOrder(c.id);
         const changed = await shop.orders.update(c.id, order.id, { items: [{ sku: 'SOCKS', quantity: 4, unitPrice: 300 }] });
         assert.equal(changed.value.value.total, 1200);
-        assert.deepEqual((await shop.orders.get(c.id, order.id))?.value.items, [{ sku: 'SOCKS', quantity: 4, unitPrice: 300 }]);
+        assert.deepEqual((await getOrder(c.id, order.id))?.value.items, [{ sku: 'SOCKS', quantity: 4, unitPrice: 300 }]);
         await shop.orders.update(c.id, order.id, { status: 'paid' });
         await assert.rejects(shop.orders.update(c.id, order.id, { items: buildItems() }), rejectsWith(422, 'items'));
-        assert.equal((await shop.orders.get(c.id, order.id))?.value.total, 1200);
+        assert.equal((await getOrder(c.id, order.id))?.value.total, 1200);
       });
 
       test('update › a stale If-Match is 412; an unknown order is 404', async () => {
@@ -296,7 +306,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const order = await newOrder(c.id);
         await shop.orders.update(c.id, order.id, { status: 'paid' }, at(`o${order.id}-1`));
         await assert.rejects(shop.orders.update(c.id, order.id, { status: 'cancelled' }, at(`o${order.id}-1`)), rejectsWith(412));
-        assert.equal((await shop.orders.get(c.id, order.id))?.value.status, 'paid');
+        assert.equal((await getOrder(c.id, order.id))?.value.status, 'paid');
         await assert.rejects(shop.orders.update(c.id, 2_000_000_000, { status: 'paid' }), rejectsWith(404));
       });
 
@@ -308,7 +318,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
           shop.orders.update(c.id, order.id, { items: [{ sku: 'B', quantity: 1, unitPrice: 2 }] }, at(`o${order.id}-1`)),
         ]);
         assert.equal(results.filter((r) => r.status === 'rejected' && (r.reason as BoutiqueError).status === 412).length, 1);
-        const final = await shop.orders.get(c.id, order.id);
+        const final = await getOrder(c.id, order.id);
         assert.equal(final?.version, `o${order.id}-2`);
         assert.equal(final?.value.items.length, 1);
       });
@@ -319,13 +329,13 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const cheap = await newOrder(c.id, [{ sku: `CHEAP-${t}`, quantity: 1, unitPrice: 100 }]);
         const dear = await newOrder(c.id, [{ sku: `DEAR-${t}`, quantity: 1, unitPrice: 9900 }]);
         await shop.orders.update(c.id, dear.id, { status: 'paid' });
-        const all = await shop.orders.list(orderQuery({ filters: { customerId: c.id }, sort: [{ field: 'total', descending: true }] }));
+        const all = await listOrders(orderQuery({ filters: { customerId: c.id }, sort: [{ field: 'total', descending: true }] }));
         assert.deepEqual(all.items.map((o) => o.id), [dear.id, cheap.id]);
         assert.equal(all.total, 2);
         assert.deepEqual(all.items[0]!.items, [{ sku: `DEAR-${t}`, quantity: 1, unitPrice: 9900 }]);
-        const paid = await shop.orders.list(orderQuery({ filters: { customerId: c.id, status: 'paid' } }));
+        const paid = await listOrders(orderQuery({ filters: { customerId: c.id, status: 'paid' } }));
         assert.deepEqual(paid.items.map((o) => o.id), [dear.id]);
-        const searched = await shop.orders.list(orderQuery({ q: `cheap-${t.toLowerCase()}` }));
+        const searched = await listOrders(orderQuery({ q: `cheap-${t.toLowerCase()}` }));
         assert.deepEqual(searched.items.map((o) => o.id), [cheap.id]);
       });
 
@@ -335,8 +345,72 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         await assert.rejects(shop.orders.delete(c.id, order.id, at(`o${order.id}-5`)), rejectsWith(412));
         const deleted = await shop.orders.delete(c.id, order.id, at(`o${order.id}-1`));
         assert.deepEqual(deleted.changes, [{ resource: 'orders', action: 'deleted', data: order, previous: undefined }]);
-        assert.equal(await shop.orders.get(c.id, order.id), undefined);
+        assert.equal(await getOrder(c.id, order.id), undefined);
         await assert.rejects(shop.orders.delete(c.id, order.id), rejectsWith(404));
+      });
+    });
+
+    describe('the change log', () => {
+      test('every write is logged in its transaction: dense positions in commit order; a failed write logs nothing', async () => {
+        const start = await shop.log.head(shop.storage.run);
+        const a = await shop.customers.create(buildCustomer());
+        await assert.rejects(shop.customers.update(a.value.value.id, { name: 'x' }, at('c0-0')), rejectsWith(412));
+        const b = await shop.customers.update(a.value.value.id, { name: 'Renamed Again' });
+        assert.deepEqual([a.position, b.position], [start + 1, start + 2]);
+        assert.equal(await shop.log.head(shop.storage.run), start + 2);
+        const entries = await shop.log.read(start, start + 2, { channels: ['customers'] }, 10);
+        assert.deepEqual(entries.map((e) => [e.position, e.action]), [[start + 1, 'created'], [start + 2, 'updated']]);
+        assert.deepEqual(JSON.parse(entries[1]!.previous!), a.value.value, 'an update logs the state before');
+        assert.deepEqual(entries[1], { ...logEntryOf(b.changes[0]!), position: start + 2, createdAt: entries[1]!.createdAt });
+      });
+
+      test('a read says which position it reflects: the last write it sees', async () => {
+        const c = await shop.customers.create(buildCustomer());
+        const read = await shop.customers.get(c.value.value.id);
+        assert.equal(read.position, await shop.log.head(shop.storage.run));
+        assert.ok(read.position >= c.position);
+        const list = await shop.orders.list(orderQuery({ filters: { customerId: c.value.value.id } }), c.value.value.id);
+        assert.equal(list.position, read.position);
+        assert.deepEqual(list.value?.items, []);
+        assert.equal((await shop.orders.list(orderQuery(), 2_000_000_000)).value, undefined, 'an unknown customer\'s orders');
+      });
+
+      test('group commit › concurrent writers that conflict: one winner per email and per If-Match, each success logged once, no failure logged', async () => {
+        const email = `race.${token()}@example.org`;
+        const start = await shop.log.head(shop.storage.run);
+        const created = await Promise.allSettled(Array.from({ length: 8 }, () => shop.customers.create(buildCustomer({ email }))));
+        const won = created.filter((r) => r.status === 'fulfilled');
+        assert.equal(won.length, 1, 'one 201 for the email');
+        assert.ok(created.filter((r) => r.status === 'rejected').every((r) => (r.reason as BoutiqueError).status === 409));
+        const id = won[0]!.value.value.value.id;
+        const patched = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => shop.customers.update(id, { name: `Writer ${i}` }, at(`c${id}-1`))));
+        assert.equal(patched.filter((r) => r.status === 'fulfilled').length, 1, 'one writer wins the If-Match race');
+        assert.ok(patched.filter((r) => r.status === 'rejected').every((r) => (r.reason as BoutiqueError).status === 412));
+        const mixed = await Promise.allSettled([
+          shop.customers.create(buildCustomer()),
+          shop.customers.create(buildCustomer({ email })),
+          shop.orders.create(id, buildItems()),
+          shop.orders.create(2_000_000_000, buildItems()),
+        ]);
+        assert.deepEqual(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected'], 'a failing write does not fail its neighbours');
+        const head = await shop.log.head(shop.storage.run);
+        const entries = await shop.log.read(start, head, { channels: ['customers', 'orders'] }, 100);
+        assert.deepEqual(entries.map((e) => e.position), Array.from({ length: head - start }, (_, i) => start + 1 + i), 'dense');
+        assert.deepEqual(entries.map((e) => `${e.channel}:${e.action}`), ['customers:created', 'customers:updated', 'customers:created', 'orders:created']);
+        const committed = [...won, ...patched, ...mixed].flatMap((r) => (r.status === 'fulfilled' ? [r.value.position] : [])).sort((x, y) => x - y);
+        assert.deepEqual(committed, entries.map((e) => e.position), 'every success answered with its own position');
+      });
+
+      test('retention › deletes beyond the count, records how far, and reads after that stop at what is kept', async () => {
+        for (let i = 0; i < 5; i++) await shop.customers.create(buildCustomer());
+        const head = await shop.log.head(shop.storage.run);
+        const through = await shop.log.prune({ count: 3, maxAgeMs: 86_400_000 });
+        assert.equal(through, head - 3);
+        assert.equal(await shop.log.prunedThrough(shop.storage.run), head - 3);
+        assert.deepEqual((await shop.log.readAll(0, 100)).map((e) => e.position), [head - 2, head - 1, head]);
+        assert.equal(await shop.log.prune({ count: 3, maxAgeMs: 86_400_000 }), head - 3, 'nothing more to delete');
+        const byAge = await shop.log.prune({ count: 1_000_000, maxAgeMs: 0 }, Date.now() + 1);
+        assert.equal(byAge, head, 'everything older than the age goes');
       });
     });
 

@@ -1,33 +1,26 @@
 /**
- * The bus carries everything that must reach clients on every instance: chat messages,
- * user lists, change events. The chat hub and the change feed talk to
- * this interface only; `createBus(config)` picks the in-process or the Redis implementation.
- *
- * Ordering: `seq` is one counter per shop, strictly increasing across all channels, so a
- * client needs to remember one number to resume. Each channel keeps an ordered log of its
- * recent messages (`since`) so a client that reconnects — on this instance or another — gets
- * exactly what it missed.
+ * The bus carries what must reach every instance at once and need not survive: user lists,
+ * presence, session handovers, and — between instances — the change-log entries each instance
+ * committed (src/live/relay.ts), so the others deliver them without waiting for the database.
+ * What must survive is in the change log, in the database: the bus may drop a message (Redis
+ * restarting empty) and nothing is lost, only later. The chat and the live side talk to this
+ * interface only; `createBus(config)` picks the in-process or the Redis implementation.
  */
 export interface BusMessage {
-  seq: number;
   channel: string;
-  /** Opaque payload, serialized once by the publisher. */
+  /** Opaque payload, serialized once by the sender. */
   data: string;
 }
 
 export type BusListener = (message: BusMessage) => void;
 
 export interface Bus {
-  /** Assigns the next seq, appends to the channel's log, and delivers to every subscriber on every instance, in seq order. */
-  publish(channel: string, data: string): Promise<BusMessage>;
-  /** Delivers what is sent to `channel` without logging it or assigning a seq (presence pings, targeted messages). */
+  /** True when other instances listen too (Redis); false for the in-process bus. */
+  readonly shared: boolean;
+  /** Delivers `data` to every listener of `channel` on every instance (this one included), in the order sent. */
   signal(channel: string, data: string): Promise<void>;
-  /** Listens to a channel (published and signalled messages); returns the function that stops listening. */
+  /** Listens to a channel; returns the function that stops listening. */
   subscribe(channel: string, listener: BusListener): () => void;
-  /** Logged messages of `channel` with seq > `after`, oldest first, at most `limit`. */
-  since(channel: string, after: number, limit: number): Promise<BusMessage[]>;
-  /** The highest seq assigned so far (0 when none). */
-  lastSeq(): Promise<number>;
   readonly presence: Presence;
   /** Resolves when the bus can serve; rejects with UnavailableError when it cannot. */
   ping(): Promise<void>;
@@ -45,6 +38,8 @@ export interface Presence {
   release(set: string, member: string, owner: string): Promise<void>;
   /** Members of `set`, in the order they were claimed. */
   members(set: string): Promise<string[]>;
+  /** The owner that holds `member` of `set`, if any. */
+  owner(set: string, member: string): Promise<string | undefined>;
   /**
    * Calls `listener` when members of `set` changed without a claim or release on any
    * instance: an instance died and its members expired, or an instance that lost Redis put

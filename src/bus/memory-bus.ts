@@ -1,52 +1,19 @@
-import type { Bus, BusListener, BusMessage, Presence } from './bus.js';
-
-/** How many messages a resume may read back from one channel (the Redis bus trims each channel's stream to this). */
-export const DEFAULT_LOG_SIZE = 1000;
-/** The in-process bus keeps one log for all channels: the last this many messages of the shop. */
-export const DEFAULT_RING_SIZE = 20_000;
-/** …and at most this many bytes of payload: 20,000 frames of 64 KiB would otherwise hold 1.3 GB. */
-export const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
+import type { Bus, BusListener, Presence } from './bus.js';
 
 /**
- * The in-process bus: one instance, no network. Delivery is synchronous and in seq order,
+ * The in-process bus: one instance, no network. Delivery is synchronous and in the order sent,
  * which is what a single process needs and what the Redis bus reproduces across processes.
- *
- * The resume log is one ring of the shop's last messages rather than a log per channel: every
- * customer has topics of its own (`customers/7`), and a log per channel would keep memory for
- * each customer ever written. The ring's memory is fixed; seqs in it are increasing, so `since`
- * finds its starting point by binary search.
  */
 export class MemoryBus implements Bus {
-  #seq = 0;
+  readonly shared = false;
   readonly #listeners = new Map<string, Set<BusListener>>();
-  readonly #ring: (BusMessage | undefined)[];
-  /** Index of the oldest message in the ring, and how many it holds. */
-  #start = 0;
-  #count = 0;
-  #bytes = 0;
   readonly presence: Presence = new MemoryPresence();
 
-  /** `startSeq`: the first seq is the one after it (see src/store/seq-blocks.ts). */
-  constructor(ringSize = DEFAULT_RING_SIZE, private readonly ringBytes = DEFAULT_RING_BYTES, startSeq = 0) {
-    this.#seq = startSeq;
-    this.#ring = new Array<BusMessage | undefined>(ringSize);
-  }
-
-  async publish(channel: string, data: string): Promise<BusMessage> {
-    const message: BusMessage = { seq: ++this.#seq, channel, data };
-    const size = this.#ring.length;
-    if (this.#count === size) this.#dropOldest();
-    this.#ring[(this.#start + this.#count) % size] = message;
-    this.#count++;
-    // Strings are UTF-16 in memory: two bytes a character is the honest estimate.
-    this.#bytes += data.length * 2;
-    while (this.#bytes > this.ringBytes && this.#count > 1) this.#dropOldest();
-    this.#deliver(message);
-    return message;
-  }
-
   async signal(channel: string, data: string): Promise<void> {
-    this.#deliver({ seq: 0, channel, data });
+    const set = this.#listeners.get(channel);
+    if (!set) return;
+    const message = { channel, data };
+    for (const listener of set) listener(message);
   }
 
   subscribe(channel: string, listener: BusListener): () => void {
@@ -59,46 +26,10 @@ export class MemoryBus implements Bus {
     };
   }
 
-  #dropOldest(): void {
-    const oldest = this.#ring[this.#start]!;
-    this.#bytes -= oldest.data.length * 2;
-    this.#ring[this.#start] = undefined;
-    this.#start = (this.#start + 1) % this.#ring.length;
-    this.#count--;
-  }
-
-  async since(channel: string, after: number, limit: number): Promise<BusMessage[]> {
-    const size = this.#ring.length;
-    const at = (i: number) => this.#ring[(this.#start + i) % size]!;
-    let lo = 0;
-    let hi = this.#count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (at(mid).seq <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: BusMessage[] = [];
-    for (let i = lo; i < this.#count && out.length < limit; i++) {
-      const m = at(i);
-      if (m.channel === channel) out.push(m);
-    }
-    return out;
-  }
-
-  async lastSeq(): Promise<number> {
-    return this.#seq;
-  }
-
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.#listeners.clear();
-  }
-
-  #deliver(message: BusMessage): void {
-    const set = this.#listeners.get(message.channel);
-    if (!set) return;
-    for (const listener of set) listener(message);
   }
 }
 
@@ -121,6 +52,10 @@ class MemoryPresence implements Presence {
 
   async members(set: string): Promise<string[]> {
     return [...(this.#sets.get(set)?.keys() ?? [])];
+  }
+
+  async owner(set: string, member: string): Promise<string | undefined> {
+    return this.#sets.get(set)?.get(member);
   }
 
   /** One process: members leave only by release, so there is never anything to announce. */

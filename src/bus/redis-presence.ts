@@ -88,6 +88,17 @@ export class RedisPresence implements Presence {
     return (await this.#run(MEMBERS, [this.prefix, set])) as string[];
   }
 
+  async owner(set: string, member: string): Promise<string | undefined> {
+    let held: string | null;
+    try {
+      held = await this.redis.hget(this.#key('presence:' + set), member);
+    } catch (err) {
+      throw new UnavailableError('presence unavailable', { cause: err });
+    }
+    if (held === null) return undefined;
+    return held.slice(held.indexOf('\n') + 1);
+  }
+
   watch(set: string, listener: () => void): () => void {
     return this.options.listen(this.#key('presence-changed:' + set), () => listener());
   }

@@ -2,26 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
- * The Redis bus's Lua scripts. Each runs atomically on the server, which is what gives every
- * instance the same order: INCR, XADD and PUBLISH happen as one step, so subscribers receive
- * messages in seq order and the log never holds a seq the channel did not see.
+ * The Redis presence's Lua scripts. Each runs atomically on the server: a claim, a release or
+ * the reaping of a dead instance's members is one step that no other instance can interleave with.
  *
  * Keys are built inside the scripts from a prefix (ARGV), so these suit one Redis server (or a
  * primary with replicas), not Redis Cluster.
  */
-
-/**
- * KEYS: seq, stream. ARGV: pubsub channel, data, maxlen, retention seconds. Returns the seq.
- * A channel's stream expires when nothing was published to it for the retention: every customer
- * has topics of its own, and their streams must not pile up in Redis forever.
- */
-export const PUBLISH = `
-local seq = redis.call('INCR', KEYS[1])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'd', ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[1], seq .. '\\n' .. ARGV[2])
-return seq
-`;
 
 /**
  * Presence layout under prefix P:

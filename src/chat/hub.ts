@@ -8,9 +8,15 @@ import { randomBytes } from 'node:crypto';
 import type { Bus } from '../bus/bus.js';
 import type { Access } from '../http/auth.js';
 import type { Subscriptions } from '../live/subscriptions.js';
+import type { LogTail } from '../live/log-tail.js';
+import type { Replayer } from '../live/replay.js';
+import { withSeq } from '../live/frame.js';
+import { isChatChannel } from '../live/change.js';
+import type { LogEntry } from '../store/change-log.js';
+import type { WritePath } from '../store/write-path.js';
 import type { ChatStore } from './store.js';
 import { ChatClient, type ClientHandler, type Peer } from './client.js';
-import { ALL_CHANNEL, LocalChannels, ONLINE_SET, roomChannel } from './channels.js';
+import { ALL_CHANNEL, DIRECT_CHANNEL, LocalChannels, ONLINE_SET, roomChannel } from './channels.js';
 import { SocketError } from './errors.js';
 import { DEFAULT_ROOM, parseClientMessage, type ClientMessage } from './protocol.js';
 import { errorFrame, idFrame, userlistFrame } from './frames.js';
@@ -27,6 +33,11 @@ const FRAME_TYPE = /^\{"type":"([^"]+)"/;
 export interface HubOptions {
   bus: Bus;
   store: ChatStore;
+  /** Where messages are written (to the change log) before anyone receives them. */
+  writes: WritePath;
+  /** The change log as this instance delivers it, in position order. */
+  tail: LogTail;
+  replayer: Replayer;
   subscriptions: Subscriptions;
   access: Access;
   logger: ChatLogger;
@@ -54,20 +65,36 @@ export class ChatHub implements ClientHandler {
   readonly #direct: DirectRelay;
   readonly #topics: TopicRequests;
   readonly #sessions: Sessions;
-  readonly #stopWatch: () => void;
+  readonly #stops: (() => void)[] = [];
 
   constructor(private readonly options: HubOptions) {
-    const { bus, metrics } = options;
+    const { bus, metrics, tail, writes } = options;
     const background = (err: unknown) => options.logger.error({ err }, 'chat background task failed');
-    this.#channels = new LocalChannels(bus, metrics ? (frame, receivers) => metrics.countChatFrame('out', FRAME_TYPE.exec(frame)?.[1] ?? 'unknown', receivers) : undefined);
+    this.#channels = new LocalChannels(metrics ? (frame, receivers) => metrics.countChatFrame('out', FRAME_TYPE.exec(frame)?.[1] ?? 'unknown', receivers) : undefined);
     this.#ids = new ConnectionIds(options.reserveIds);
-    this.#names = new Names(bus);
-    this.#rooms = new Rooms(bus, this.#channels, options.store, this.#names, options.logger, options.chatHistory);
-    this.#direct = new DirectRelay(bus, this.#names);
+    this.#names = new Names(bus, writes);
+    this.#rooms = new Rooms(this.#channels, tail, writes, options.store, this.#names, options.logger, options.chatHistory);
+    this.#direct = new DirectRelay(this.#names, writes);
     this.#topics = new TopicRequests(options.subscriptions, options.access);
-    this.#sessions = new Sessions(bus, this.#channels, this.#names, this.#rooms, this.#topics, options.subscriptions, options.graceMs, background);
+    this.#sessions = new Sessions(bus, this.#channels, tail, options.replayer, this.#names, this.#rooms, this.#topics, options.subscriptions, options.graceMs, background);
+    // Logged frames (messages, sign-ins, direct messages) come from the change log, in order;
+    // user lists are signals on the bus.
+    this.#stops.push(tail.subscribe((entry) => this.#onEntry(entry)));
+    this.#stops.push(bus.subscribe(ALL_CHANNEL, (m) => this.#channels.deliver(ALL_CHANNEL, 0, m.data)));
     // Members of a crashed instance expire from presence without a release: tell everyone.
-    this.#stopWatch = bus.presence.watch(ONLINE_SET, () => this.#names.publishUserlist().catch(background));
+    this.#stops.push(bus.presence.watch(ONLINE_SET, () => this.#names.publishUserlist().catch(background)));
+  }
+
+  /** A chat entry of the change log, committed: to the local members of its channel, or its recipient's session. */
+  #onEntry(entry: LogEntry): void {
+    if (!isChatChannel(entry.channel)) return;
+    const frame = withSeq(entry.data, entry.position);
+    if (entry.channel === DIRECT_CHANNEL) {
+      if (entry.recipient !== null) this.#sessions.byDigest(entry.recipient)?.deliver(DIRECT_CHANNEL, entry.position, frame);
+      this.options.metrics?.countChatFrame('out', FRAME_TYPE.exec(frame)?.[1] ?? 'unknown');
+      return;
+    }
+    this.#channels.deliver(entry.channel, entry.position, frame);
   }
 
   /** True when the token a client presents at the handshake is the API token. */
@@ -93,8 +120,7 @@ export class ChatHub implements ClientHandler {
   }
 
   stop(): void {
-    this.#stopWatch();
-    this.#direct.close();
+    for (const stop of this.#stops) stop();
     this.#sessions.close();
     this.#channels.close();
   }
@@ -138,7 +164,7 @@ export class ChatHub implements ClientHandler {
       case 'targeted': return this.#direct.send(client, message.target, message.payload);
       case 'join': return this.#rooms.join(client, message.room);
       case 'leave': return this.#rooms.leave(client, message.room);
-      case 'subscribe': return this.#topics.subscribe(client, message.topic, message.token);
+      case 'subscribe': return this.#topics.subscribe(client, message.topic, message.token, message.after);
       case 'unsubscribe': return this.#topics.unsubscribe(client, message.topic);
       case 'resume': return this.#sessions.resume(client, message.session, message.seq, message.hints);
     }

@@ -4,6 +4,9 @@ import type { Bus } from '../bus/bus.js';
 import type { Storage } from '../store/types.js';
 import type { Access } from '../http/auth.js';
 import type { Subscriptions } from '../live/subscriptions.js';
+import type { LogTail } from '../live/log-tail.js';
+import type { Replayer } from '../live/replay.js';
+import type { WritePath } from '../store/write-path.js';
 import { ChatHub } from './hub.js';
 import { ChatStore } from './store.js';
 import { ChatTransport } from './transport.js';
@@ -13,6 +16,9 @@ export interface ChatDeps {
   config: Config;
   bus: Bus;
   storage: Storage;
+  writes: WritePath;
+  tail: LogTail;
+  replayer: Replayer;
   subscriptions: Subscriptions;
   access: Access;
   logger: FastifyBaseLogger;
@@ -40,6 +46,9 @@ export function attachChat(app: FastifyInstance, deps: ChatDeps): ChatService {
   const hub = new ChatHub({
     bus,
     store: new ChatStore(storage.db, storage.run),
+    writes: deps.writes,
+    tail: deps.tail,
+    replayer: deps.replayer,
     subscriptions: deps.subscriptions,
     access: deps.access,
     logger: log,

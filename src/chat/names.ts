@@ -1,6 +1,8 @@
 import type { Bus } from '../bus/bus.js';
+import type { WritePath } from '../store/write-path.js';
 import type { ChatClient } from './client.js';
 import { ALL_CHANNEL, NAMES_SET, ONLINE_SET } from './channels.js';
+import { chatEntry } from './log.js';
 import { socketError } from './errors.js';
 import { normalizeName } from './protocol.js';
 import { rejectUsernameFrame, userlistFrame, usernameFrame } from './frames.js';
@@ -10,27 +12,39 @@ const MAX_SUFFIX = 10_000;
 
 /**
  * Chat names: unique across instances (reserved in the bus's presence, owned by the session),
- * who is online (the user list), and which local client answers to a name (targeted messages).
+ * who is online (the user list), and which local client answers to a name.
  */
 export class Names {
   /** Signed-in clients on this instance by name. */
   readonly #byName = new Map<string, ChatClient>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly writes: WritePath,
+  ) {}
 
   /** The local client signed in as `name`, if any. */
   local(name: string): ChatClient | undefined {
     return this.#byName.get(name);
   }
 
-  /** `username`: claims the name (or a numbered variant, told with `rejectusername`), signs in, announces it. */
+  /** The session that holds `name`, on whichever instance. */
+  ownerOf(name: string): Promise<string | undefined> {
+    return this.bus.presence.owner(NAMES_SET, name);
+  }
+
+  /**
+   * `username`: claims the name (or a numbered variant, told with `rejectusername`), signs in,
+   * and announces it — the sign-in is logged, so a client resuming later sees it too.
+   */
   async choose(client: ChatClient, requested: string, date: number): Promise<void> {
     const wanted = normalizeName(requested);
     if (client.name !== undefined && client.name !== wanted) await this.drop(client);
     const given = await this.#claimUnique(wanted, client.session);
     if (given !== wanted) client.send(rejectUsernameFrame(client.id, given));
     await this.signIn(client, given);
-    await this.bus.publish(ALL_CHANNEL, usernameFrame(given, client.id, date));
+    const frame = usernameFrame(given, client.id, date);
+    await this.writes.write(async () => ({ value: undefined, changes: [], entries: [chatEntry(ALL_CHANNEL, frame)] }));
   }
 
   /** A client that talks before choosing a name (the seed's snippet does) is `guest-<id>`. */
@@ -51,7 +65,7 @@ export class Names {
     await this.publishUserlist();
   }
 
-  /** Makes the client the local answer to `name` (targeted messages), without announcing anything. */
+  /** Makes the client the local answer to `name`, without announcing anything. */
   attach(client: ChatClient, name: string): void {
     client.name = name;
     this.#byName.set(name, client);
@@ -75,6 +89,11 @@ export class Names {
     await this.publishUserlist();
   }
 
+  /** Back online under its name (a resume). */
+  async rejoin(client: ChatClient): Promise<void> {
+    if (client.name !== undefined) await this.bus.presence.claim(ONLINE_SET, client.name, client.session);
+  }
+
   /** The local client stops answering to `name` (it left, or another connection took its session over). */
   detach(client: ChatClient, name: string | undefined = client.name): void {
     if (name !== undefined && this.#byName.get(name) === client) this.#byName.delete(name);
@@ -93,12 +112,8 @@ export class Names {
     return (await this.online()).includes(name);
   }
 
-  async userlist(): Promise<string> {
-    return userlistFrame(await this.online());
-  }
-
   async publishUserlist(): Promise<void> {
-    await this.bus.signal(ALL_CHANNEL, await this.userlist());
+    await this.bus.signal(ALL_CHANNEL, userlistFrame(await this.online()));
   }
 
   async #claimUnique(wanted: string, owner: string): Promise<string> {

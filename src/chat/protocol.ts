@@ -16,7 +16,7 @@ export type ClientMessage =
   | { type: 'targeted'; target: string; payload: Record<string, unknown> }
   | { type: 'join'; room: string }
   | { type: 'leave'; room: string }
-  | { type: 'subscribe'; topic: string; token: string | undefined }
+  | { type: 'subscribe'; topic: string; token: string | undefined; after: number | undefined }
   | { type: 'unsubscribe'; topic: string }
   | { type: 'resume'; session: string; seq: number; hints: ResumeHints };
 
@@ -117,8 +117,13 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'join':
     case 'leave':
       return { type, room: room(frame) };
-    case 'subscribe':
-      return { type, topic: str(frame, 'topic'), token: optionalStr(frame, 'token') };
+    case 'subscribe': {
+      const after = frame.after;
+      if (after !== undefined && after !== null && (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0)) {
+        throw socketError('MISSING_FIELD', '"after" must be a non-negative integer: a log position.');
+      }
+      return { type, topic: str(frame, 'topic'), token: optionalStr(frame, 'token'), after: after ?? undefined };
+    }
     case 'unsubscribe':
       return { type, topic: str(frame, 'topic') };
     case 'resume': {

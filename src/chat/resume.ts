@@ -1,37 +1,44 @@
 import type { Bus } from '../bus/bus.js';
+import { withSeq } from '../live/frame.js';
 import { replayThenLive, type Missed } from '../live/gate.js';
+import { isChatChannel } from '../live/change.js';
+import type { LogTail } from '../live/log-tail.js';
+import type { Replayer } from '../live/replay.js';
 import type { Subscriptions } from '../live/subscriptions.js';
+import type { Topic } from '../live/topics.js';
+import type { LogEntry } from '../store/change-log.js';
 import type { ChatClient } from './client.js';
-import { ALL_CHANNEL, ONLINE_SET, RESUMED_CHANNEL, roomChannel, type LocalChannels } from './channels.js';
+import { ALL_CHANNEL, RESUMED_CHANNEL, roomChannel, type LocalChannels } from './channels.js';
 import { DetachedSessions, type DetachedSession } from './sessions.js';
 import type { Names } from './names.js';
 import type { Rooms } from './rooms.js';
 import type { TopicRequests } from './topic-requests.js';
+import { sessionDigest } from './log.js';
 import { socketError } from './errors.js';
 import { DEFAULT_ROOM, normalizeName, validRoom, type ResumeHints } from './protocol.js';
 import { idFrame, resumedFrame } from './frames.js';
-import { missedFrames } from './replay.js';
 
-/** A session to resume, and whether this instance knew it (only then are private messages replayed). */
-interface Found {
-  state: DetachedSession;
-  trusted: boolean;
-}
+const GONE = 'Messages after your position are no longer kept (or never were); start a new session and read what you need again.';
 
 /**
  * Sessions and their resume: a connection's session outlives its socket for a grace period
  * (its name stays reserved); a client that comes back with the session and its last seq gets
- * its name, rooms and topics back and every frame it missed, in seq order, before live ones.
+ * its name, rooms and topics back and every frame it missed — read from the change log, so on
+ * any instance and after any restart — in seq order, before live ones; or RESUME_FAILED when
+ * the log no longer holds all of them. Never a `missed` count that hides a gap.
  */
 export class Sessions {
-  /** Sessions with a socket on this instance. */
+  /** Sessions with a socket on this instance, by session and by the digest direct messages name. */
   readonly #live = new Map<string, ChatClient>();
+  readonly #byDigest = new Map<string, ChatClient>();
   readonly #detached: DetachedSessions;
   readonly #stop: () => void;
 
   constructor(
     private readonly bus: Bus,
     private readonly channels: LocalChannels,
+    private readonly tail: LogTail,
+    private readonly replayer: Replayer,
     private readonly names: Names,
     private readonly rooms: Rooms,
     private readonly topics: TopicRequests,
@@ -45,19 +52,26 @@ export class Sessions {
     this.#stop = bus.subscribe(RESUMED_CHANNEL, (m) => this.#onResumedElsewhere(m.data));
   }
 
-  /** A new connection's session. */
+  /** The connection on this instance holding the session with this digest (a direct message's recipient). */
+  byDigest(digest: string): ChatClient | undefined {
+    return this.#byDigest.get(digest);
+  }
+
+  /** A connection takes `session` (a new one, or a resumed one). */
   register(client: ChatClient, session: string): void {
+    this.#unregister(client);
     client.session = session;
     this.#live.set(session, client);
+    this.#byDigest.set(sessionDigest(session), client);
   }
 
   /**
    * The socket is gone: its session waits `graceMs` for a resume (unless another connection took
-   * it over already).
+   * it over already). False when there is nothing to wait for.
    */
   detach(client: ChatClient): boolean {
     if (client.superseded || client.session === '') return false;
-    if (this.#live.get(client.session) === client) this.#live.delete(client.session);
+    this.#unregister(client);
     this.#detached.add(snapshot(client));
     return true;
   }
@@ -72,26 +86,29 @@ export class Sessions {
     if (session === client.session) return;
     const found = this.#take(session) ?? this.#fromHints(client, session, hints);
     if (!found) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
-    const { state, trusted } = found;
-    const cut = await this.bus.lastSeq();
-    if (after > cut) {
-      // The bus restarted (a memory bus starts again at 0): the seq means nothing any more.
+    const state = found;
+    const topics = state.topics.flatMap((name) => {
+      const topic = this.subscriptions.grammar.parse(name);
+      return topic ? [topic] : [];
+    });
+    const filter = { channels: [ALL_CHANNEL, ...state.rooms.map(roomChannel), ...new Set(topics.map((t) => t.resource))], recipient: sessionDigest(session) };
+    // Read what was missed up to where this instance is before changing anything, so a client too
+    // far behind is refused with its connection as it was.
+    const reached = await this.subscriptions.reach(after);
+    const early = reached ? this.tail.position : after;
+    const before = reached ? await this.replayer.entries(after, early, filter) : undefined;
+    if (before === undefined) {
       this.#detached.add(state);
-      throw socketError('RESUME_FAILED', 'The server restarted since; start a new session.');
+      throw socketError('RESUME_FAILED', GONE);
     }
     if (state.name !== undefined && !(await this.names.reclaim(state.name, session))) {
       throw socketError('RESUME_FAILED', 'The name was given to someone else.');
     }
     // Let go of what this connection had under the session from its `id` frame.
     await this.names.drop(client);
-    this.#live.delete(client.session);
     this.register(client, session);
     client.id = state.id || client.id;
 
-    const topics = state.topics.flatMap((name) => {
-      const topic = this.subscriptions.grammar.parse(name);
-      return topic ? [topic] : [];
-    });
     await replayThenLive<Missed>(client, {
       attach: () => {
         this.channels.join(ALL_CHANNEL, client);
@@ -99,11 +116,10 @@ export class Sessions {
         for (const room of state.rooms) this.rooms.enter(client, room);
         for (const topic of topics) this.topics.add(client, topic);
       },
-      cut: () => this.bus.lastSeq(),
-      missed: async (cutNow) => {
-        const chat = await missedFrames(this.bus, [ALL_CHANNEL, ...client.rooms.map(roomChannel)], trusted ? state.name : undefined, after, cutNow);
-        const events = await this.subscriptions.missed(topics, after, cutNow);
-        return [...chat, ...events].sort((a, b) => a.seq - b.seq);
+      cut: async () => this.tail.position,
+      missed: async (cut) => {
+        const rest = (await this.replayer.entries(early, cut, filter)) ?? [];
+        return this.#frames([...before, ...rest], topics);
       },
       lead: (_cut, missed) => {
         if (state.name !== undefined) this.names.attach(client, state.name);
@@ -112,32 +128,52 @@ export class Sessions {
       },
       channels: 'all',
     });
-    if (client.name !== undefined) await this.bus.presence.claim(ONLINE_SET, client.name, session);
+    await this.names.rejoin(client);
     await this.bus.signal(RESUMED_CHANNEL, session + '\n' + client.connId);
     await this.names.publishUserlist();
   }
 
+  /** The frames a client with `topics` gets for these log entries, in seq order. */
+  #frames(entries: readonly LogEntry[], topics: readonly Topic[]): Missed[] {
+    const out: Missed[] = [];
+    for (const entry of entries) {
+      if (isChatChannel(entry.channel)) out.push({ seq: entry.position, frame: withSeq(entry.data, entry.position) });
+      else out.push(...this.subscriptions.framesOf(topics, [entry]));
+    }
+    return out;
+  }
+
   /** The session's state on this instance: detached, or still attached to an older socket. */
-  #take(session: string): Found | undefined {
+  #take(session: string): DetachedSession | undefined {
     const detached = this.#detached.take(session);
-    if (detached) return { state: detached, trusted: true };
+    if (detached) return detached;
     const older = this.#live.get(session);
     if (!older) return undefined;
     older.superseded = true;
     older.peer.close(4000, 'session resumed on another connection');
-    this.#live.delete(session);
+    this.#unregister(older);
     this.names.detach(older);
-    return { state: snapshot(older), trusted: true };
+    return snapshot(older);
   }
 
-  /** A session held by another instance: the client says what it had; the name must still be its own. */
-  #fromHints(client: ChatClient, session: string, hints: ResumeHints): Found | undefined {
+  /**
+   * A session this instance does not hold (another instance does, or this one restarted): the
+   * client says what it had. Rooms and topics are what anyone may join; the name must still be
+   * free or its own; direct messages are replayed only to the session they were sent to, which
+   * the client proves by presenting it.
+   */
+  #fromHints(client: ChatClient, session: string, hints: ResumeHints): DetachedSession | undefined {
     if (hints.name === undefined && hints.rooms === undefined && hints.topics === undefined) return undefined;
     const rooms = (hints.rooms ?? [DEFAULT_ROOM]).filter(validRoom);
     const topics = (hints.topics ?? []).filter((t) => this.subscriptions.grammar.parse(t) !== undefined && this.topics.mayRestore(client));
     const name = hints.name === undefined ? undefined : normalizeName(hints.name);
-    // Targeted messages are replayed only from a session this instance knew: a name alone proves nothing.
-    return { state: { session, id: client.id, name, rooms, topics }, trusted: false };
+    return { session, id: client.id, name, rooms, topics };
+  }
+
+  #unregister(client: ChatClient): void {
+    if (client.session === '' || this.#live.get(client.session) !== client) return;
+    this.#live.delete(client.session);
+    this.#byDigest.delete(sessionDigest(client.session));
   }
 
   /** `<session>\n<connId>`: a session resumed by connection connId, maybe on another instance. */
@@ -148,7 +184,7 @@ export class Sessions {
     if (older && String(older.connId) !== connId) {
       older.superseded = true;
       older.peer.close(4000, 'session resumed on another connection');
-      this.#live.delete(session);
+      this.#unregister(older);
     }
   }
 }

@@ -1,22 +1,28 @@
-import type { Bus } from '../bus/bus.js';
-import { withSeq } from '../bus/frame.js';
+import { withSeq } from '../live/frame.js';
 import { replayThenLive } from '../live/gate.js';
+import type { LogTail } from '../live/log-tail.js';
+import type { WritePath } from '../store/write-path.js';
 import type { ChatClient } from './client.js';
 import type { LocalChannels } from './channels.js';
 import { roomChannel } from './channels.js';
 import type { ChatStore } from './store.js';
 import type { ChatLogger } from './metrics.js';
 import type { Names } from './names.js';
+import { chatEntry } from './log.js';
 import { socketError } from './errors.js';
 import { DEFAULT_ROOM, escapeHtml, type ClientMessage } from './protocol.js';
 import { joinedFrame, leftFrame, messageFrame } from './frames.js';
-import { roomHistory } from './replay.js';
 
-/** Rooms: membership, messages (published, then kept in the store) and history on join. */
+/**
+ * Rooms: membership, messages and history on join. A message is written to the change log (and
+ * to its room's history) before it is fanned out: it reaches the room from the live tail, after
+ * its commit, so what anyone received is in the log and a crash can delay it but never lose it.
+ */
 export class Rooms {
   constructor(
-    private readonly bus: Bus,
     private readonly channels: LocalChannels,
+    private readonly tail: LogTail,
+    private readonly writes: WritePath,
     private readonly store: ChatStore,
     private readonly names: Names,
     private readonly logger: ChatLogger,
@@ -35,6 +41,27 @@ export class Rooms {
     this.channels.leave(roomChannel(room), client);
   }
 
+  /**
+   * `join`: enters the room and answers `joined` with its history up to the cut; live messages
+   * after the cut follow it, none twice.
+   */
+  async join(client: ChatClient, room: string): Promise<void> {
+    let history: string[] = [];
+    await replayThenLive(client, {
+      attach: () => this.enter(client, room),
+      cut: async () => {
+        const cut = this.tail.position;
+        // History is stored in the same commit as the log entry: a message committed but not yet
+        // delivered here (seq > cut) comes live, so it is left out of the history.
+        history = this.historySize <= 0 ? [] : (await this.store.recent(room, this.historySize, cut)).map((m) => m.payload);
+        return cut;
+      },
+      missed: async () => [],
+      lead: (cut) => client.send(joinedFrame(room, cut, history)),
+      channels: new Set([roomChannel(room)]),
+    });
+  }
+
   /** `leave`. */
   leave(client: ChatClient, room: string): void {
     this.exit(client, room);
@@ -45,40 +72,18 @@ export class Rooms {
   async message(client: ChatClient, m: Extract<ClientMessage, { type: 'message' }>): Promise<void> {
     const room = m.room ?? defaultRoom(client);
     if (!client.rooms.includes(room)) throw socketError('NOT_IN_ROOM', `Join "${room}" before sending to it.`);
-    // Signed in already (the usual case): no await, so the fan-out below starts in this tick.
     const name = client.name ?? (await this.names.ensure(client));
     const frame = messageFrame({ name, text: escapeHtml(m.text), id: client.id, date: m.date, room });
-    const published = await this.bus.publish(roomChannel(room), frame);
-    try {
-      await this.store.append({ room, seq: published.seq, payload: withSeq(frame, published.seq) });
-    } catch (err) {
-      // Delivered already; only the history misses it. Not the sender's problem.
-      this.logger.error({ err, room }, 'chat message not stored');
-    }
-  }
-
-  /** The last messages of `room` up to `cut`, as stored frames. */
-  history(room: string, cut: number): Promise<string[]> {
-    return roomHistory(this.bus, this.store, room, this.historySize, cut);
-  }
-
-  /**
-   * `join`: enters the room and answers `joined` with its history up to the cut; live messages
-   * after the cut follow it, none twice.
-   */
-  async join(client: ChatClient, room: string): Promise<void> {
-    let history: string[] = [];
-    await replayThenLive(client, {
-      attach: () => this.enter(client, room),
-      cut: async () => {
-        const cut = await this.bus.lastSeq();
-        history = await this.history(room, cut);
-        return cut;
+    let prune = false;
+    await this.writes.write(async () => ({
+      value: undefined,
+      changes: [],
+      entries: [chatEntry(roomChannel(room), frame)],
+      afterPositions: async (tx, [entry]) => {
+        prune = (await this.store.append({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) }, tx.run)).due;
       },
-      missed: async () => [],
-      lead: (cut) => client.send(joinedFrame(room, cut, history)),
-      channels: new Set([roomChannel(room)]),
-    });
+    }));
+    if (prune) this.store.prune(room).catch((err: unknown) => this.logger.error({ err, room }, 'chat history not pruned'));
   }
 }
 

@@ -28,11 +28,16 @@ export class ChatStore {
     );
   }
 
-  async append(message: StoredChatMessage): Promise<void> {
-    await this.run(this.#insert.bind(message.room, message.seq, message.payload, new Date().toISOString()));
+  /**
+   * Keeps a message in its room's history; `run` is the write's transaction when given (a room
+   * message is stored with its log entry, in the same commit). Every PRUNE_EVERY messages of a
+   * room, `due` says the room should be pruned (after the commit, by the caller).
+   */
+  async append(message: StoredChatMessage, run: QueryRunner = this.run): Promise<{ due: boolean }> {
+    await run(this.#insert.bind(message.room, message.seq, message.payload, new Date().toISOString()));
     const n = (this.#appended.get(message.room) ?? 0) + 1;
     this.#appended.set(message.room, n % PRUNE_EVERY);
-    if (n % PRUNE_EVERY === 0) await this.prune(message.room);
+    return { due: n % PRUNE_EVERY === 0 };
   }
 
   /** Deletes the messages of `room` older than the newest `keepPerRoom`. */
@@ -48,16 +53,14 @@ export class ChatStore {
     if (cut) await this.db.deleteFrom('chat_messages').where('room', '=', room).where('id', '<=', cut.id).execute();
   }
 
-  /**
-   * The last `limit` messages of `room`, oldest first. In insertion order, not seq order: an
-   * in-process bus starts its seq again at 1 after a restart while the history persists.
-   */
-  async recent(room: string, limit: number): Promise<StoredChatMessage[]> {
+  /** The last `limit` messages of `room` up to seq `upTo` (every one when not given), oldest first. */
+  async recent(room: string, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<StoredChatMessage[]> {
     if (limit <= 0) return [];
     const rows = await this.db
       .selectFrom('chat_messages')
       .select(['room', 'seq', 'payload'])
       .where('room', '=', room)
+      .where('seq', '<=', upTo)
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();

@@ -1,6 +1,7 @@
 import type { Access } from '../http/auth.js';
 import { replayThenLive } from '../live/gate.js';
-import { topicChannel, type Subscriptions } from '../live/subscriptions.js';
+import { topicChannel, type Subscriptions, type TopicReplay } from '../live/subscriptions.js';
+import { resetFrame } from '../live/change.js';
 import type { Topic } from '../live/topics.js';
 import type { ChatClient } from './client.js';
 import { socketError } from './errors.js';
@@ -36,13 +37,25 @@ export class TopicRequests {
     return !this.access.readsNeedToken || client.authorized;
   }
 
-  async subscribe(client: ChatClient, name: string, token: string | undefined): Promise<void> {
+  /**
+   * `subscribe`, live from now — or, with `after` (a REST response's Boutique-Log-Position, or the
+   * last seq seen), every change after that position first, then live: nothing missed in between,
+   * nothing twice. When the log no longer holds all of them, a `reset` frame says where to read
+   * the current state again instead.
+   */
+  async subscribe(client: ChatClient, name: string, token: string | undefined, after?: number): Promise<void> {
     const topic = this.parse(name);
     this.authorize(client, token);
+    const reachable = after === undefined || (await this.subscriptions.reach(after));
+    let replay: TopicReplay = { kind: 'missed', frames: [] };
     await replayThenLive(client, {
       attach: () => this.add(client, topic),
-      cut: () => this.subscriptions.head(),
-      missed: async () => [],
+      cut: async () => this.subscriptions.head(),
+      missed: async (cut) => {
+        if (after === undefined) return [];
+        replay = reachable ? await this.subscriptions.replay([topic], after, cut) : { kind: 'reset', frames: [{ seq: cut, frame: resetFrame(topic.key, topic.href, cut) }] };
+        return replay.frames;
+      },
       lead: (cut) => client.send(subscribedFrame(topic.key, cut)),
       channels: new Set([topicChannel(topic.key)]),
     });

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 /** What a cross-origin page may send and read; If-Match and Authorization are what a browser client of this API needs. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'Last-Event-ID', 'X-Request-Id'];
-const EXPOSED_HEADERS = ['ETag', 'Location', 'Link', 'X-Total-Count', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Allow'];
+const EXPOSED_HEADERS = ['ETag', 'Location', 'Link', 'X-Total-Count', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Allow', 'Boutique-Log-Position'];
 
 /**
  * CORS (Fetch standard §3.2) for the origins in ALLOWED_ORIGINS, the same list the WebSocket

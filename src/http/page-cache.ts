@@ -11,6 +11,8 @@ interface Entry<T> {
   version: string;
   link: string;
   totalCount: string;
+  /** The change-log position the page reflects (kept only while nothing was written, so it stays true). */
+  position: number;
 }
 
 export interface PageCacheLimits {
@@ -49,11 +51,11 @@ export class PageCache<T> {
    * Answers a list request from the cache, or from `load` (which reads the page from the store)
    * and remembers the result when nothing changed while it was read.
    */
-  async serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<ListPage<T>>): Promise<string | FastifyReply> {
+  async serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>): Promise<string | FastifyReply> {
     const generation = this.changes();
     let entry = generation === undefined ? undefined : this.#lookup(request.url, generation);
     if (entry === undefined) {
-      const list = await load();
+      const { value: list, position } = await load();
       const json = JSON.stringify(list.items);
       entry = {
         list,
@@ -61,12 +63,13 @@ export class PageCache<T> {
         version: listVersion(json, list.page, list.perPage, list.total),
         link: pagingLinks(request.url, list.page, list.perPage, list.total),
         totalCount: String(list.total),
+        position,
       };
       if (generation !== undefined && this.changes() === generation) this.#remember(request.url, entry);
     }
     reply.header('link', entry.link);
     reply.header('x-total-count', entry.totalCount);
-    return represent(request, reply, view, entry.list, entry.version, { json: entry.json });
+    return represent(request, reply, view, entry.list, entry.version, { json: entry.json, position: entry.position });
   }
 
   #lookup(url: string, generation: number): Entry<T> | undefined {

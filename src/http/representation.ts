@@ -21,9 +21,17 @@ declare module 'fastify' {
 }
 
 /**
+ * The change-log position a representation reflects: every change up to it, none after. A client
+ * that subscribes after it (WebSocket `subscribe` with `after`, SSE `?after=`) gets exactly the
+ * changes made since this snapshot.
+ */
+export const POSITION_HEADER = 'boutique-log-position';
+
+/**
  * Writes `value` in the negotiated media type with its ETag, answering 304 when the client's
  * copy is current. `version` identifies the state (a row's id and version, or a list's hash);
- * `json` is the serialized value when the caller already has it.
+ * `json` is the serialized value when the caller already has it; `position` is the change-log
+ * position the value reflects.
  */
 export function represent<T>(
   request: FastifyRequest,
@@ -31,11 +39,12 @@ export function represent<T>(
   view: View<T>,
   value: T,
   version: string,
-  options: { status?: number; json?: string } = {},
+  options: { status?: number; json?: string; position?: number } = {},
 ): string | FastifyReply {
   const media = request.media;
   const etag = '"' + version + ETAG_SUFFIX[media] + '"';
   reply.header('etag', etag);
+  if (options.position !== undefined) reply.header(POSITION_HEADER, options.position);
   const status = options.status ?? 200;
   if (status === 200 && (request.method === 'GET' || request.method === 'HEAD') && noneMatch(request.headers['if-none-match'], etag)) {
     return reply.code(304).send();

@@ -1,9 +1,10 @@
-import type { Change, ChangeAction, Presented } from '../store/change.js';
+import type { ChangeAction, Presented } from '../store/change.js';
+import type { LogEntry } from '../store/change-log.js';
 
 /**
  * A committed change as the live side delivers it: the change, its position in the shop's one
- * sequence (`seq`: what a client remembers to resume), and its data already serialized — once per
- * instance, however many topics and receivers it reaches.
+ * sequence (`seq`: what a client remembers to resume), and its data already serialized — once
+ * per instance, however many topics and receivers it reaches.
  */
 export interface LiveChange {
   readonly seq: number;
@@ -15,28 +16,31 @@ export interface LiveChange {
   readonly previous: Presented | undefined;
 }
 
-/**
- * A change on the bus: resource, action, data and previous data on four lines. JSON never holds
- * a raw line break, so the receiving instance splits instead of parsing a wrapper, and embeds the
- * data's JSON in its frames as it came.
- */
-export function encodeChange(change: Change): string {
-  return `${change.resource}\n${change.action}\n${JSON.stringify(change.data)}\n${change.previous === undefined ? '' : JSON.stringify(change.previous)}`;
-}
-
-export function decodeChange(seq: number, text: string): LiveChange {
-  const [resource = '', action = 'updated', json = '{}', previous = ''] = text.split('\n');
+/** A change entry of the log (its channel is the resource's name) as a LiveChange. */
+export function liveChangeOf(entry: LogEntry): LiveChange {
   return {
-    seq,
-    resource,
-    action: action as ChangeAction,
-    data: JSON.parse(json) as Presented,
-    json,
-    previous: previous === '' ? undefined : (JSON.parse(previous) as Presented),
+    seq: entry.position,
+    resource: entry.channel,
+    action: (entry.action ?? 'updated') as ChangeAction,
+    data: JSON.parse(entry.data) as Presented,
+    json: entry.data,
+    previous: entry.previous === null ? undefined : (JSON.parse(entry.previous) as Presented),
   };
 }
+
+/** Chat entries live on `chat:` channels; every other channel is a resource's. */
+export const isChatChannel = (channel: string): boolean => channel.startsWith('chat:');
 
 /** The frame a subscriber of `topic` receives for `change`. */
 export function eventFrame(topic: string, change: LiveChange): string {
   return '{"type":"event","topic":' + JSON.stringify(topic) + ',"action":"' + change.action + '","data":' + change.json + ',"seq":' + change.seq + '}';
+}
+
+/**
+ * What a subscriber gets instead of a replay when the log no longer holds everything after its
+ * position (retention, or more than a replay sends): the stream restarts at `seq`, and `href` is
+ * where to read the current state again. Never a silent gap.
+ */
+export function resetFrame(topic: string, href: string, seq: number): string {
+  return '{"type":"reset","topic":' + JSON.stringify(topic) + ',"href":' + JSON.stringify(href) + ',"seq":' + seq + '}';
 }

@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { BoutiqueError } from '../errors.js';
 import { EVERY_RESPONSE } from '../http/security-headers.js';
-import { Gate, replayThenLive } from './gate.js';
+import { Gate, replayThenLive, type Missed } from './gate.js';
 import { SlowReaderPolicy } from './slow-reader.js';
-import { topicChannel, type Subscriptions } from './subscriptions.js';
+import { topicChannel, type Subscriptions, type TopicReplay } from './subscriptions.js';
+import { resetFrame } from './change.js';
 import type { Topic } from './topics.js';
 
 const EventsQuery = Type.Object(
@@ -16,7 +17,8 @@ const EventsQuery = Type.Object(
         description: 'A topic (customers, customers/{id}, customers/{id}/orders, orders); repeat for several (default: every collection)',
       }),
     ),
-    lastEventId: Type.Optional(Type.Integer({ minimum: 0, description: 'Same as the Last-Event-ID header' })),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Start after this log position: the Boutique-Log-Position of a REST response, or the last event id seen (as the Last-Event-ID header)' })),
+    lastEventId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Same as `after` and the Last-Event-ID header' })),
   },
   { additionalProperties: false },
 );
@@ -45,6 +47,12 @@ class EventStream extends Gate {
   ) {
     super();
     this.#lastSeq = after;
+  }
+
+  /** The reset events of a replay the log cannot give whole: each with the position the stream goes on from. */
+  reset(frames: readonly Missed[]): void {
+    for (const { seq, frame } of frames) this.#raw('id: ' + seq + '\ndata: ' + frame + '\n\n');
+    this.#lastSeq = Math.max(this.#lastSeq, ...frames.map((f) => f.seq));
   }
 
   protected write(frame: string): void {
@@ -84,13 +92,14 @@ function seqOf(frame: string): number {
   return at === -1 ? 0 : Number(frame.slice(at + 6, -1));
 }
 
-function resumePoint(request: FastifyRequest, fromQuery: number | undefined): number {
+/** Where a stream starts: after the Last-Event-ID header, or `?after=` / `?lastEventId=`; undefined: from now on. */
+function resumePoint(request: FastifyRequest, query: { after?: number | undefined; lastEventId?: number | undefined }): number | undefined {
   const header = request.headers['last-event-id'];
   if (typeof header === 'string' && header.trim() !== '') {
     if (!/^\d{1,15}$/.test(header.trim())) throw new BoutiqueError('BAD_REQUEST', 'Last-Event-ID must be the id of an event received before.');
     return Number(header.trim());
   }
-  return fromQuery ?? 0;
+  return query.after ?? query.lastEventId;
 }
 
 export interface SseOptions {
@@ -102,7 +111,7 @@ export interface SseOptions {
   onSlowReader?: () => void;
 }
 
-type EventsRequest = FastifyRequest<{ Querystring: { topic?: string[]; lastEventId?: number } }>;
+type EventsRequest = FastifyRequest<{ Querystring: { topic?: string[]; after?: number; lastEventId?: number } }>;
 
 /**
  * GET /events: committed changes as Server-Sent Events (WHATWG HTML §9.2). Each event's `id:`
@@ -146,21 +155,21 @@ export function sseRoutes(options: SseOptions) {
 
     app.head('/events', { schema: { ...schema, summary: 'The headers of the event stream, at once' } }, async (request: EventsRequest, reply) => {
       topicsOf(request);
-      resumePoint(request, request.query.lastEventId);
+      resumePoint(request, request.query);
       for (const [name, value] of Object.entries(STREAM_HEADERS)) reply.header(name, value);
       return reply.code(200).send();
     });
 
     app.get('/events', { schema: { ...schema, summary: 'Stream every change as Server-Sent Events', responses: { 200: { description: 'text/event-stream' } } } }, async (request: EventsRequest, reply) => {
       const topics = topicsOf(request);
-      const after = resumePoint(request, request.query.lastEventId);
+      const after = resumePoint(request, request.query);
       if (!options.accepting()) throw new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
 
       reply.hijack();
       reply.raw.writeHead(200, headers(request, reply));
       // Tells EventSource how long to wait before reconnecting, and opens the stream at once.
       reply.raw.write('retry: 2000\n: connected to ' + topics.map((t) => t.key).join(',') + '\n\n');
-      const stream = new EventStream(reply.raw, policy, after);
+      const stream = new EventStream(reply.raw, policy, after ?? 0);
       streams.add(stream);
       const end = () => {
         for (const topic of topics) subscriptions.unsubscribe(topic, stream);
@@ -170,12 +179,23 @@ export function sseRoutes(options: SseOptions) {
       request.raw.on('close', end);
       reply.raw.on('close', end);
       try {
+        // A position this instance has not delivered yet (read elsewhere) is waited for; one the
+        // log never had (from before a database was replaced) is answered like a lost one: reset.
+        const reachable = after === undefined || (await subscriptions.reach(after));
+        let replay: TopicReplay = { kind: 'missed', frames: [] };
         await replayThenLive(stream, {
           attach: () => {
             for (const topic of topics) subscriptions.subscribe(topic, stream);
           },
-          cut: () => subscriptions.head(),
-          missed: (cut) => (after > 0 ? subscriptions.missed(topics, after, cut) : Promise.resolve([])),
+          cut: async () => subscriptions.head(),
+          missed: async (cut) => {
+            if (after === undefined) return [];
+            replay = reachable ? await subscriptions.replay(topics, after, cut) : { kind: 'reset', frames: topics.map((t) => ({ seq: cut, frame: resetFrame(t.key, t.href, cut) })) };
+            return replay.kind === 'missed' ? replay.frames : [];
+          },
+          lead: () => {
+            if (replay.kind === 'reset') stream.reset(replay.frames);
+          },
           channels: new Set(topics.map((t) => topicChannel(t.key))),
         });
         stream.keepAlive(options.keepAliveMs);

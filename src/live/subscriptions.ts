@@ -1,16 +1,24 @@
-import type { ChangeSource } from './change-source.js';
-import { eventFrame, type LiveChange } from './change.js';
+import type { LogEntry } from '../store/change-log.js';
+import { eventFrame, isChatChannel, liveChangeOf, resetFrame } from './change.js';
 import type { Missed, Receiver } from './gate.js';
+import type { LogTail } from './log-tail.js';
+import type { Replayer } from './replay.js';
 import type { Topic, TopicGrammar } from './topics.js';
 
 /** The gate channel of a topic's frames (a held frame of a replayed topic is dropped up to the cut). */
 export const topicChannel = (key: string): string => `topic:${key}`;
+
+/** How long a client's position, when it is ahead of this instance's tail, may take to arrive. */
+const REACH_TIMEOUT_MS = 5000;
 
 interface Subscribed {
   topic: Topic;
   channel: string;
   receivers: Set<Receiver>;
 }
+
+/** What a replay of topics found: the frames missed, or that the log no longer holds them all. */
+export type TopicReplay = { kind: 'missed'; frames: Missed[] } | { kind: 'reset'; frames: Missed[] };
 
 /**
  * This instance's topic subscriptions, for every live transport (WebSocket `subscribe` and SSE
@@ -24,11 +32,12 @@ export class Subscriptions {
   readonly #stop: () => void;
 
   constructor(
-    private readonly source: ChangeSource,
+    private readonly tail: LogTail,
+    private readonly replayer: Replayer,
     readonly grammar: TopicGrammar,
     private readonly onFanOut: (frame: string, receivers: number) => void = () => {},
   ) {
-    this.#stop = source.subscribe((change) => this.#onChange(change));
+    this.#stop = tail.subscribe((entry) => this.#onEntry(entry));
   }
 
   subscribe(topic: Topic, receiver: Receiver): void {
@@ -48,16 +57,37 @@ export class Subscriptions {
     if (topics.size === 0) this.#byResource.delete(topic.resource);
   }
 
-  /** The position every change delivered so far reaches: a replay's cut. */
-  head(): Promise<number> {
-    return this.source.head();
+  /** The position every change delivered live so far reaches: a replay's cut. */
+  head(): number {
+    return this.tail.position;
   }
 
-  /** The event frames `topics` would have received for changes with after < seq ≤ cut, in seq order. */
-  async missed(topics: readonly Topic[], after: number, cut: number): Promise<Missed[]> {
-    if (topics.length === 0 || after >= cut) return [];
+  /**
+   * Waits until this instance has delivered everything up to `position` (a client that read it
+   * elsewhere, in a REST response or from another instance); false when it never comes (a
+   * position the log never had).
+   */
+  reach(position: number): Promise<boolean> {
+    return this.tail.reach(position, REACH_TIMEOUT_MS);
+  }
+
+  /**
+   * What `topics` would have received for changes with after < seq ≤ cut, in seq order; or, when
+   * the log no longer holds all of them, one reset frame per topic (live from `cut`).
+   */
+  async replay(topics: readonly Topic[], after: number, cut: number): Promise<TopicReplay> {
+    if (topics.length === 0 || after >= cut) return { kind: 'missed', frames: [] };
+    const entries = await this.replayer.entries(after, cut, { channels: [...new Set(topics.map((t) => t.resource))] });
+    if (entries === undefined) return { kind: 'reset', frames: topics.map((t) => ({ seq: cut, frame: resetFrame(t.key, t.href, cut) })) };
+    return { kind: 'missed', frames: this.framesOf(topics, entries) };
+  }
+
+  /** The event frames `topics` get for these log entries (change entries of their resources), in order. */
+  framesOf(topics: readonly Topic[], entries: readonly LogEntry[]): Missed[] {
     const out: Missed[] = [];
-    for (const change of await this.source.since(after, cut)) {
+    for (const entry of entries) {
+      if (isChatChannel(entry.channel) || !topics.some((t) => t.resource === entry.channel)) continue;
+      const change = liveChangeOf(entry);
       for (const topic of topics) {
         if (topic.resource === change.resource && topic.matches(change.data)) out.push({ seq: change.seq, frame: eventFrame(topic.key, change) });
       }
@@ -70,9 +100,10 @@ export class Subscriptions {
     this.#byResource.clear();
   }
 
-  #onChange(change: LiveChange): void {
-    const topics = this.#byResource.get(change.resource);
+  #onEntry(entry: LogEntry): void {
+    const topics = this.#byResource.get(entry.channel);
     if (!topics) return;
+    const change = liveChangeOf(entry);
     for (const subscribed of topics.values()) {
       if (!subscribed.topic.matches(change.data)) continue;
       const frame = eventFrame(subscribed.topic.key, change);

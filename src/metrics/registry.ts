@@ -32,7 +32,13 @@ export interface Metrics {
   readonly droppedStreams: Counter<'reason'>;
   /** Change events (REST writes) published to the bus, by resource. */
   readonly changeEvents: Counter<'topic'>;
-  /** Labels: operation (`publish`, `signal`), outcome (`ok`, `error`). */
+  /** Writes committed together in one transaction (group commit): one observation per commit. */
+  readonly writeBatchSize: Histogram;
+  /** The change log's last position, as this instance's live tail has delivered it. */
+  readonly changeLogHead: Gauge;
+  /** Tells the change-log gauge where to read its head. */
+  observeLogHead(source: () => number): void;
+  /** Labels: operation (`signal`), outcome (`ok`, `error`). */
   readonly busPublishDuration: Histogram<'operation' | 'outcome'>;
   /** Labels: dialect, outcome (`ok`, `error`). Bound, like the HTTP metrics: one per query. */
   readonly dbQueryDuration: BoundHistogram<'dialect' | 'outcome'>;
@@ -51,6 +57,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registers = [registry];
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   let connections: () => number = () => 0;
+  let logHead: () => number = () => 0;
 
   const metrics: Metrics = {
     registry,
@@ -68,7 +75,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     droppedClients: new Counter({ name: 'boutique_websocket_dropped_clients_total', help: 'WebSocket clients cut off by the server, by reason', labelNames: ['reason'], registers }),
     droppedStreams: new Counter({ name: 'boutique_sse_dropped_streams_total', help: 'Server-Sent Event streams ended by the server, by reason', labelNames: ['reason'], registers }),
     changeEvents: new Counter({ name: 'boutique_change_events_total', help: 'Change events published for REST writes, by resource', labelNames: ['topic'], registers }),
-    busPublishDuration: new Histogram({ name: 'boutique_bus_publish_duration_seconds', help: 'Time to publish a message on the bus', labelNames: ['operation', 'outcome'], buckets: LATENCY_BUCKETS, registers }),
+    writeBatchSize: new Histogram({ name: 'boutique_write_batch_size', help: 'Writes committed together in one transaction (group commit)', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers }),
+    changeLogHead: new Gauge({
+      name: 'boutique_change_log_head',
+      help: 'The last change-log position this instance has delivered',
+      registers,
+      collect() {
+        this.set(logHead());
+      },
+    }),
+    observeLogHead(source) {
+      logHead = source;
+    },
+    busPublishDuration: new Histogram({ name: 'boutique_bus_publish_duration_seconds', help: 'Time to send a signal on the bus (user lists, presence, entries relayed to other instances)', labelNames: ['operation', 'outcome'], buckets: LATENCY_BUCKETS, registers }),
     dbQueryDuration: new BoundHistogram({ name: 'boutique_db_query_duration_seconds', help: 'Time a database query took', labelNames: ['dialect', 'outcome'], buckets: QUERY_BUCKETS, registers }),
     observeConnections(source) {
       connections = source;

@@ -8,7 +8,6 @@
  */
 import { sql } from 'kysely';
 import type { Connection } from '../store/types.js';
-import type { WriteTx } from '../store/write-path.js';
 import type { Registry } from './registry.js';
 import type { TransferFormat, TransferLine } from './resource.js';
 import { IMPORT_ROWS, TransferError } from './transfer-fields.js';
@@ -70,9 +69,9 @@ export async function importShop(
     batch = new Map();
     size = 0;
     try {
-      await connection.db.transaction().execute(async (db) => {
-        const tx: WriteTx = { db, dialect: connection.dialect, run: connection.inTransaction(db) };
+      await connection.transact(async (tx) => {
         for (const format of all) await format.write(tx, current.get(format) ?? []);
+        return { value: undefined, head: undefined };
       });
     } catch (err) {
       throw explain(err, current);

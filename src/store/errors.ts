@@ -17,3 +17,11 @@ export function asUnavailable(err: unknown): unknown {
   }
   return err;
 }
+
+/** The transaction a write batch runs in is gone (its connection broke, or the database rolled it back): nothing of it committed. */
+export class TransactionAborted extends Error {
+  override name = 'TransactionAborted';
+  constructor(readonly reason: unknown) {
+    super('the transaction was aborted', { cause: reason });
+  }
+}

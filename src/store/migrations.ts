@@ -42,6 +42,34 @@ const coreMigrations: MigrationSet = (dialect) => ({
         .execute();
     },
   },
+  // The change log (src/store/change-log.ts): positions are given by the counter row
+  // 'log-head' of bus_state, not by the table, so they are dense and in commit order.
+  '0005_change_log': {
+    async up(db) {
+      await db.schema
+        .createTable('change_log')
+        .addColumn('position', 'bigint', (c) => c.primaryKey())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text')
+        .addColumn('action', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('previous', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('change_log_channel').on('change_log').columns(['channel', 'position']).execute();
+      await db.schema.createIndex('change_log_created').on('change_log').columns(['created_at']).execute();
+      // Positions start past every seq this shop handed out before the log existed (the in-process
+      // bus's blocks, stored chat history), and everything before the start counts as pruned: a
+      // client resuming from such an old seq is told to start again, never replayed a hole.
+      const state = db as Kysely<{ bus_state: { name: string; value: number }; chat_messages: { seq: number } }>;
+      const bus = await state.selectFrom('bus_state').select('value').where('name', '=', 'memory-bus-seq').executeTakeFirst();
+      const chat = await state.selectFrom('chat_messages').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+      const start = Math.max(Number(bus?.value ?? 0), Number(chat?.seq ?? 0));
+      for (const name of ['log-head', 'log-pruned', 'log-published']) {
+        await state.insertInto('bus_state').values({ name, value: start }).onConflict((oc) => oc.column('name').doNothing()).execute();
+      }
+    },
+  },
 });
 
 /** Runs every pending migration of the store and of `sets` (the resources'), by name; returns the names applied. */

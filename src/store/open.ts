@@ -32,11 +32,14 @@ export async function openStorage(config: Pick<Config, 'databaseUrl'>, options: 
       throw err;
     }
   }
+  if (options.migrate !== false) await connection.refreshHead();
   return {
     dialect: connection.dialect,
     db: connection.db,
     run: connection.run,
-    inTransaction: connection.inTransaction,
+    readAt: (read) => connection.readAt(read),
+    transact: (work) => connection.transact(work),
+    refreshHead: () => connection.refreshHead(),
     externalChanges: () => connection.externalChanges(),
     reserveSeqBlock: (name, size) => reserveSeqBlock(connection.db, name, size),
     ping: () => connection.ping(),

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from './database.js';
-import type { Connection } from './types.js';
+import type { Connection, TxContext } from './types.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
-import { asUnavailable } from './errors.js';
+import { TransactionAborted, asUnavailable } from './errors.js';
 import { UnavailableError } from '../errors.js';
 
 /** Connections per instance; several instances share the server's max_connections (100 by default). */
@@ -49,12 +49,64 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
   // would crash the process. The pool has already dropped the client; nothing else to do.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: unavailableWhenUnreachable(pool) }), ...queryLog(options.onQuery) });
+  /** The change-log head (src/store/change-log.ts), compiled once. */
+  const HEAD = sql<{ value: number }>`select value from bus_state where name = 'log-head'`.compile(db);
   return {
     dialect: 'postgres',
     db,
     // Precompiled queries (src/store/prepared.ts) go through Kysely's pool like any other.
     run: (query) => db.executeQuery(query),
-    inTransaction: (trx) => (query) => trx.executeQuery(query),
+    // One snapshot for the head and the reads: REPEATABLE READ takes it at the first statement,
+    // and since positions commit in order (src/store/change-log.ts) it holds every change up to the head.
+    readAt: (read) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const position = Number((await trx.executeQuery(HEAD)).rows[0]?.value ?? 0);
+          const value = await read((query) => trx.executeQuery(query));
+          return { value, position };
+        })
+        .catch((err: unknown) => {
+          throw asUnavailable(err);
+        }),
+    transact: (work) =>
+      db.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        const tx: TxContext = {
+          db: conn,
+          dialect: 'postgres',
+          run: (query) => conn.executeQuery(query),
+          async isolated(step) {
+            await sql`savepoint op`.execute(conn);
+            try {
+              const value = await step();
+              await sql`release savepoint op`.execute(conn);
+              return value;
+            } catch (err) {
+              try {
+                await sql`rollback to savepoint op`.execute(conn);
+                await sql`release savepoint op`.execute(conn);
+              } catch (lost) {
+                throw new TransactionAborted(lost);
+              }
+              throw err;
+            }
+          },
+        };
+        try {
+          const { value } = await work(tx);
+          await sql`commit`.execute(conn);
+          return value;
+        } catch (err) {
+          await sql`rollback`.execute(conn).catch(() => {});
+          throw err;
+        }
+      }),
+    async refreshHead() {
+      return Number((await db.executeQuery(HEAD)).rows[0]?.value ?? 0);
+    },
     // Other instances write to the same database: no poll of this connection could tell.
     externalChanges: () => undefined,
     async ping() {

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './database.js';
-import type { Connection } from './types.js';
+import type { Connection, TxContext } from './types.js';
+import { TransactionAborted } from './errors.js';
 import type { QueryRunner } from './prepared.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
 
@@ -88,11 +89,11 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   };
 
   /**
-   * Inside a transaction Kysely holds the one connection, and that connection is `raw`: the
-   * transaction's statements run on it directly, synchronously, without queueing behind the
+   * Inside a transaction this module holds Kysely's one connection, and that connection is `raw`:
+   * the transaction's statements run on it directly, synchronously, without queueing behind the
    * transaction they belong to.
    */
-  const inTransaction = (): QueryRunner => (query) => {
+  const inTransaction: QueryRunner = (query) => {
     try {
       const statement = database.prepare(query.sql);
       if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as never[] });
@@ -103,11 +104,71 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
     }
   };
 
+  // The change-log head readers are told, and how many transactions have committed: both change
+  // in the same synchronous step as the COMMIT itself, so a reader that saw no commit during its
+  // reads saw exactly the data of `head` (readAt).
+  let head = 0;
+  let commits = 0;
+  const statements = {
+    begin: raw.prepare('begin immediate'),
+    commit: raw.prepare('commit'),
+    rollback: raw.prepare('rollback'),
+    savepoint: raw.prepare('savepoint op'),
+    release: raw.prepare('release op'),
+    rollbackTo: raw.prepare('rollback to op'),
+  };
+  const tx = (conn: Kysely<Database>): TxContext => ({
+    db: conn,
+    dialect: 'sqlite',
+    run: inTransaction,
+    async isolated(work) {
+      statements.savepoint.run();
+      try {
+        const value = await work();
+        statements.release.run();
+        return value;
+      } catch (err) {
+        // A failure SQLite answered by rolling the whole transaction back leaves nothing to go on with.
+        if (!raw.inTransaction) throw new TransactionAborted(err);
+        statements.rollbackTo.run();
+        statements.release.run();
+        throw err;
+      }
+    },
+  });
+
   return {
     dialect: 'sqlite',
     db,
     run,
-    inTransaction,
+    async readAt(read) {
+      for (;;) {
+        const seen = commits;
+        const position = head;
+        const value = await read(run);
+        if (commits === seen) return { value, position };
+      }
+    },
+    transact(work) {
+      return db.connection().execute(async (conn) => {
+        statements.begin.run();
+        try {
+          const { value, head: next } = await work(tx(conn));
+          statements.commit.run();
+          commits++;
+          if (next !== undefined) head = next;
+          return value;
+        } catch (err) {
+          if (raw.inTransaction) statements.rollback.run();
+          throw err;
+        }
+      });
+    },
+    async refreshHead() {
+      const row = raw.prepare("select value from bus_state where name = 'log-head'").get() as { value: number } | undefined;
+      head = Number(row?.value ?? 0);
+      return head;
+    },
     externalChanges: () => external,
     async ping() {
       await sql`select 1`.execute(db);

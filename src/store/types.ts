@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { QueryRunner } from './prepared.js';
 
@@ -8,14 +8,41 @@ import type { QueryRunner } from './prepared.js';
  */
 export type Dialect = 'sqlite' | 'postgres';
 
+/** A value read together with the change-log position it reflects: every change up to it, none after. */
+export interface Positioned<T> {
+  readonly value: T;
+  readonly position: number;
+}
+
+/** What a transaction's work gets: queries on the transaction's connection, and savepoints. */
+export interface TxContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Runs precompiled queries (src/store/prepared.ts) in this transaction. */
+  readonly run: QueryRunner;
+  /** Runs `work` under a savepoint: if it throws, what it wrote is undone and the transaction goes on. */
+  isolated<T>(work: () => Promise<T>): Promise<T>;
+}
+
 /** One open database: Kysely for built queries, `run` for precompiled ones (src/store/prepared.ts). */
 export interface Connection {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
   /** Runs a precompiled query outside any transaction (the hot reads). */
   readonly run: QueryRunner;
-  /** Runs precompiled queries inside `trx` (a write operation's statements). */
-  inTransaction(trx: Transaction<Database>): QueryRunner;
+  /**
+   * Runs `read` so that everything it reads reflects exactly one change-log position, returned
+   * with it: a snapshot that a subscription from that position continues without a gap or a repeat.
+   */
+  readAt<T>(read: (run: QueryRunner) => Promise<T>): Promise<Positioned<T>>;
+  /**
+   * Runs `work` in one transaction on a connection held for it and commits. `work` returns the
+   * change-log head its writes leave (when they moved it), so that readers see the new head
+   * exactly when they see the new data.
+   */
+  transact<T>(work: (tx: TxContext) => Promise<{ value: T; head: number | undefined }>): Promise<T>;
+  /** Reads the change-log head from the database (after migrations, and after another process wrote). */
+  refreshHead(): Promise<number>;
   /**
    * A number that changes whenever another process may have changed the data (SQLite's
    * data_version, polled); undefined where the connection cannot tell (PostgreSQL). The write

@@ -1,45 +1,83 @@
-import type { Transaction } from 'kysely';
-import type { Database } from './database.js';
-import type { Connection, Dialect } from './types.js';
-import type { QueryRunner } from './prepared.js';
 import type { Change } from './change.js';
-import { asUnavailable } from './errors.js';
+import type { ChangeLog, LogEntry, NewLogEntry } from './change-log.js';
+import type { Connection, TxContext } from './types.js';
+import { TransactionAborted, asUnavailable } from './errors.js';
 
 /** What a write operation gets: its transaction. Routes and socket handlers never see one. */
-export interface WriteTx {
-  readonly db: Transaction<Database>;
-  readonly dialect: Dialect;
-  /** Runs precompiled queries (src/store/prepared.ts) in this transaction. */
-  readonly run: QueryRunner;
-}
+export type WriteTx = Omit<TxContext, 'isolated'>;
 
-/** A write's result and the changes it made, as the operation returns them inside its transaction. */
+/** A write's result and what it changed, as the operation returns them inside its transaction. */
 export interface Written<T> {
   readonly value: T;
+  /** Changes to resources, logged as such (their channel is the resource's name). */
   readonly changes: readonly Change[];
+  /** Other entries to log with the write: chat frames (room messages, sign-ins, direct messages). */
+  readonly entries?: readonly NewLogEntry[] | undefined;
+  /** Runs in the transaction once the write's entries have their positions (chat history keeps them). */
+  readonly afterPositions?: ((tx: WriteTx, entries: readonly LogEntry[]) => Promise<void>) | undefined;
 }
 
-/** One write: read → precondition → write → present, all inside `tx`. Throwing rolls it back. */
+/** A write once committed: its result, its log entries, and the position its result reflects. */
+export interface Committed<T> {
+  readonly value: T;
+  readonly changes: readonly Change[];
+  readonly entries: readonly LogEntry[];
+  /** The position of its last entry: the state it returned is the state at this position. */
+  readonly position: number;
+}
+
+/** One write: read → precondition → write → present, all inside `tx`. Throwing undoes it alone. */
 export type WriteOp<T> = (tx: WriteTx) => Promise<Written<T>>;
 
-/** Told about every commit, in the order the commits completed, with the changes they made. */
-export type CommitListener = (changes: readonly Change[]) => void;
+/** Told about every commit, in position order, with the entries it logged. */
+export type CommitListener = (entries: readonly LogEntry[]) => void;
+
+interface Pending {
+  op: WriteOp<unknown>;
+  resolve: (committed: Committed<unknown>) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Writes one batch commits at most; more wait for the next batch. */
+export const MAX_BATCH = 256;
+
+/** A change as the log stores it: its resource is its channel. */
+export function logEntryOf(change: Change): NewLogEntry {
+  return {
+    channel: change.resource,
+    recipient: null,
+    action: change.action,
+    data: JSON.stringify(change.data),
+    previous: change.previous === undefined ? null : JSON.stringify(change.previous),
+  };
+}
 
 /**
- * The one way data changes: every service runs its writes here. Each runs in
- * a transaction; what it changed is handed to `onCommit` only after the commit, so nothing a
- * subscriber sees can still roll back.
+ * The one way data changes: every service runs its writes here.
+ *
+ * Group commit: the writes that arrive together (in the same turn of the event loop, or while
+ * the previous batch commits) run in one transaction, each under its own savepoint — a write that
+ * fails (a 404, a 412, a duplicate email) is undone alone and its neighbours commit — and their
+ * log entries are appended in that transaction (src/store/change-log.ts), so a change is logged
+ * if and only if it is committed. One commit, hence one fsync, for the whole batch. Each caller
+ * is answered only after the commit; what was logged goes to `onCommit` then, in position order.
  */
 export class WritePath {
   #generation = 0;
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #running: Promise<void> | undefined;
 
   constructor(
-    private readonly connection: Pick<Connection, 'db' | 'dialect' | 'inTransaction'>,
+    private readonly connection: Pick<Connection, 'transact'>,
+    private readonly log: ChangeLog,
     private readonly onCommit: CommitListener = () => {},
+    /** Told how many writes each commit carried. */
+    private readonly onBatch: (writes: number) => void = () => {},
   ) {}
 
   /**
-   * Changes before a write begins and again once it ended: a cache that read the data between two
+   * Changes before a batch begins and again once it ended: a cache that read the data between two
    * equal values of this (and of the connection's externalChanges) saw no write of this process
    * in between, committed or not.
    */
@@ -47,17 +85,82 @@ export class WritePath {
     return this.#generation;
   }
 
-  async write<T>(op: WriteOp<T>): Promise<Written<T>> {
+  write<T>(op: WriteOp<T>): Promise<Committed<T>> {
+    return new Promise<Committed<T>>((resolve, reject) => {
+      this.#queue.push({ op: op as WriteOp<unknown>, resolve: resolve as (c: Committed<unknown>) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running !== undefined) return;
+    this.#scheduled = true;
+    // The writes of this turn of the event loop join the batch; setImmediate runs after them.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#running = this.#drain().finally(() => {
+        this.#running = undefined;
+        // A write queued between the last batch and this moment would otherwise wait for the next one.
+        if (this.#queue.length > 0) this.#schedule();
+      });
+    });
+  }
+
+  /** Resolves when every write queued so far has committed or failed. */
+  async flush(): Promise<void> {
+    while (this.#running !== undefined || this.#scheduled || this.#queue.length > 0) {
+      if (this.#running !== undefined) await this.#running;
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_BATCH));
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
     this.#generation++;
-    let written: Written<T>;
+    const failed = new Map<Pending, unknown>();
+    const done: { pending: Pending; written: Written<unknown>; entries: LogEntry[] }[] = [];
     try {
-      written = await this.connection.db.transaction().execute((db) => op({ db, dialect: this.connection.dialect, run: this.connection.inTransaction(db) }));
+      await this.connection.transact(async (tx) => {
+        const writeTx: WriteTx = { db: tx.db, dialect: tx.dialect, run: tx.run };
+        const succeeded: { pending: Pending; written: Written<unknown> }[] = [];
+        for (const pending of batch) {
+          try {
+            succeeded.push({ pending, written: await tx.isolated(() => pending.op(writeTx)) });
+          } catch (err) {
+            if (err instanceof TransactionAborted) throw err.reason;
+            failed.set(pending, err);
+          }
+        }
+        const newEntries = succeeded.flatMap(({ written }) => [...written.changes.map(logEntryOf), ...(written.entries ?? [])]);
+        const appended = await this.log.append(writeTx, newEntries);
+        let at = 0;
+        for (const { pending, written } of succeeded) {
+          const count = written.changes.length + (written.entries?.length ?? 0);
+          const entries = appended.slice(at, at + count);
+          at += count;
+          if (written.afterPositions) await written.afterPositions(writeTx, entries);
+          done.push({ pending, written, entries });
+        }
+        return { value: undefined, head: appended.at(-1)?.position };
+      });
     } catch (err) {
-      throw asUnavailable(err);
+      // Nothing of the batch committed: every write in it fails with the batch's error.
+      const error = asUnavailable(err);
+      for (const pending of batch) pending.reject(failed.get(pending) ?? error);
+      return;
     } finally {
       this.#generation++;
     }
-    if (written.changes.length > 0) this.onCommit(written.changes);
-    return written;
+    for (const [pending, err] of failed) pending.reject(asUnavailable(err));
+    this.onBatch(done.length);
+    const logged = done.flatMap((d) => d.entries);
+    const head = logged.at(-1)?.position ?? 0;
+    for (const { pending, written, entries } of done) {
+      pending.resolve({ value: written.value, changes: written.changes, entries, position: entries.at(-1)?.position ?? head });
+    }
+    if (logged.length > 0) this.onCommit(logged);
   }
 }

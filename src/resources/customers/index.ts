@@ -16,7 +16,7 @@ export const customersResource: Resource = {
   topics: [{ pattern: 'customers' }, { pattern: 'customers/{id}', field: 'id' }],
   transfer: customerTransfer,
   mount(context) {
-    const service = new CustomerService(new CustomerRepository(context.storage), context.writes, context.deleteChildren);
+    const service = new CustomerService(context.storage, new CustomerRepository(context.storage), context.writes, context.deleteChildren);
     return { service, routes: customerRoutes(service, context.dataGeneration) };
   },
 };

@@ -54,12 +54,12 @@ export class CustomerRepository {
     this.#count = prepare(() => db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')));
   }
 
-  /** One promise, no async wrappers: this is the hottest read (see docs/benchmarks.md). */
-  get(id: number): Promise<CustomerRow | undefined> {
-    return this.#run(this.#byId.bind(id)).then(firstRow, storeError);
+  /** One promise, no async wrappers: this is the hottest read (see docs/benchmarks.md). `run` defaults to the pool's. */
+  get(id: number, run: QueryRunner = this.#run): Promise<CustomerRow | undefined> {
+    return run(this.#byId.bind(id)).then(firstRow, storeError);
   }
 
-  async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<{ rows: CustomerRow[]; total: number }> {
+  async list(params: ListParams<CustomerSortField, CustomerFilters>, run: QueryRunner = this.#run): Promise<{ rows: CustomerRow[]; total: number }> {
     const { email, name } = params.filters;
     const q = params.q;
     const values: unknown[] = [];
@@ -69,7 +69,7 @@ export class CustomerRepository {
     let shape = `${email !== undefined ? 'e' : ''}${name !== undefined ? 'n' : ''}${q !== undefined ? 'q' : ''}`;
     for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
     const queries = this.#lists.get(shape, () => this.#listQueries(email !== undefined, name !== undefined, q !== undefined, params.sort, values.length));
-    return guard(() => runList(this.#run, queries, values, params.page, params.perPage));
+    return guard(() => runList(run, queries, values, params.page, params.perPage));
   }
 
   /** The queries of one list shape; their arguments are the filter values in order, then limit and offset for the page. */

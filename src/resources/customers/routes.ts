@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
-import { represent } from '../../http/representation.js';
+import { POSITION_HEADER, represent } from '../../http/representation.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
@@ -26,8 +26,8 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
       pages.serve(request, reply, customerListView, async () => {
         const { page, perPage } = pageParams(request.query);
         const sort = parseSort<CustomerSortField>(request.query.sort, [{ field: 'id', descending: false }]);
-        const { items, total } = await service.list({ page, perPage, sort, q: searchText(request.query.q), filters: { email: request.query.email, name: request.query.name } });
-        return { items, page, perPage, total };
+        const { value, position } = await service.list({ page, perPage, sort, q: searchText(request.query.q), filters: { email: request.query.email, name: request.query.name } });
+        return { value: { items: value.items, page, perPage, total: value.total }, position };
       }));
 
     app.post('/customers', {
@@ -35,9 +35,9 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
       preValidation: body,
       schema: { tags, summary: 'Create a customer', body: CustomerInput, responses: { 201: response('Created; Location names it') } },
     }, async (request, reply) => {
-      const { value: customer } = await service.create({ name: request.body.name, email: request.body.email });
+      const { value: customer, position } = await service.create({ name: request.body.name, email: request.body.email });
       reply.header('location', `/customers/${customer.value.id}`);
-      return represent(request, reply, customerView, customer.value, customer.version, { status: 201 });
+      return represent(request, reply, customerView, customer.value, customer.version, { status: 201, position });
     });
 
     app.get('/customers/:id', {
@@ -45,9 +45,9 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
       schema: { tags, summary: 'Get a customer', params: CustomerParams, responses: { 200: response('The customer') } },
     }, (request, reply) =>
       // A promise chain rather than an async function: one promise less on the hottest read.
-      service.get(request.params.id).then((customer) => {
+      service.get(request.params.id).then(({ value: customer, position }) => {
         if (!customer) throw notFound(`No customer with id ${request.params.id}.`);
-        return represent(request, reply, customerView, customer.value, customer.version);
+        return represent(request, reply, customerView, customer.value, customer.version, { position });
       }));
 
     const update = {
@@ -59,8 +59,8 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
       ...update,
       schema: { tags, summary: 'Replace a customer', params: CustomerParams, body: CustomerInput, responses: { 200: response('The customer as stored') } },
     }, async (request, reply) => {
-      const { value: customer } = await service.update(request.params.id, { name: request.body.name, email: request.body.email }, ifMatch(request.headers['if-match']));
-      return represent(request, reply, customerView, customer.value, customer.version);
+      const { value: customer, position } = await service.update(request.params.id, { name: request.body.name, email: request.body.email }, ifMatch(request.headers['if-match']));
+      return represent(request, reply, customerView, customer.value, customer.version, { position });
     });
 
     app.patch('/customers/:id', {
@@ -68,15 +68,15 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
       schema: { tags, summary: 'Change some fields of a customer (merge patch)', params: CustomerParams, body: CustomerPatch, responses: { 200: response('The customer as stored') } },
     }, async (request, reply) => {
       const { name, email } = request.body;
-      const { value: customer } = await service.update(request.params.id, { ...(name !== undefined ? { name } : {}), ...(email !== undefined ? { email } : {}) }, ifMatch(request.headers['if-match']));
-      return represent(request, reply, customerView, customer.value, customer.version);
+      const { value: customer, position } = await service.update(request.params.id, { ...(name !== undefined ? { name } : {}), ...(email !== undefined ? { email } : {}) }, ifMatch(request.headers['if-match']));
+      return represent(request, reply, customerView, customer.value, customer.version, { position });
     });
 
     app.delete('/customers/:id', {
       schema: { tags, summary: 'Delete a customer and their orders', params: CustomerParams, responses: { 204: { description: 'Deleted; no body' } } },
     }, async (request, reply) => {
-      await service.delete(request.params.id, ifMatch(request.headers['if-match']));
-      return reply.code(204).send();
+      const { position } = await service.delete(request.params.id, ifMatch(request.headers['if-match']));
+      return reply.code(204).header(POSITION_HEADER, position).send();
     });
 
     describePath(app, '/customers', ['GET', 'POST'], { tags });

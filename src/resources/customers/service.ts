@@ -2,7 +2,8 @@ import { BoutiqueError, UniqueViolationError } from '../../errors.js';
 import type { Change } from '../../store/change.js';
 import type { ListParams } from '../../store/list.js';
 import { requireCurrent, type Precondition } from '../../store/precondition.js';
-import type { WritePath, Written, WriteTx } from '../../store/write-path.js';
+import type { Committed, WritePath, Written, WriteTx } from '../../store/write-path.js';
+import type { Connection, Positioned } from '../../store/types.js';
 import type { ResourceContext, Versioned } from '../resource.js';
 import type { Customer, CustomerSortField } from './schema.js';
 import type { CustomerRow } from './table.js';
@@ -29,26 +30,24 @@ function conflict(err: unknown): never {
  */
 export class CustomerService {
   constructor(
+    private readonly storage: Pick<Connection, 'readAt'>,
     private readonly repository: CustomerRepository,
     private readonly writes: WritePath,
     private readonly deleteChildren: ResourceContext['deleteChildren'],
   ) {}
 
-  /** The hottest read: one promise from the statement to the presented customer. */
-  get(id: number): Promise<Versioned<Customer> | undefined> {
-    return this.repository.get(id).then(maybeVersioned);
+  /** The customer as of the change-log position returned with it (undefined: no such customer). */
+  async get(id: number): Promise<Positioned<Versioned<Customer> | undefined>> {
+    const { value: row, position } = await this.storage.readAt((run) => this.repository.get(id, run));
+    return { value: maybeVersioned(row), position };
   }
 
-  async exists(id: number): Promise<boolean> {
-    return (await this.repository.get(id)) !== undefined;
+  async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<Positioned<{ items: Customer[]; total: number }>> {
+    const { value, position } = await this.storage.readAt((run) => this.repository.list(params, run));
+    return { value: { items: value.rows.map(presentCustomer), total: value.total }, position };
   }
 
-  async list(params: ListParams<CustomerSortField, CustomerFilters>): Promise<{ items: Customer[]; total: number }> {
-    const { rows, total } = await this.repository.list(params);
-    return { items: rows.map(presentCustomer), total };
-  }
-
-  create(fields: CustomerFields): Promise<Written<Versioned<Customer>>> {
+  create(fields: CustomerFields): Promise<Committed<Versioned<Customer>>> {
     return this.writes.write(async (tx) => {
       const row = await this.repository.insert(tx, normalized(fields), now()).catch(conflict);
       const result = versioned(row);
@@ -57,7 +56,7 @@ export class CustomerService {
   }
 
   /** PUT and PATCH alike: the fields given replace the stored ones. */
-  update(id: number, fields: Partial<CustomerFields>, precondition?: Precondition): Promise<Written<Versioned<Customer>>> {
+  update(id: number, fields: Partial<CustomerFields>, precondition?: Precondition): Promise<Committed<Versioned<Customer>>> {
     return this.writes.write(async (tx) => {
       const current = requireCurrent(await this.repository.lock(tx, id), customerVersion, precondition, 'customer', `No customer with id ${id}.`);
       const row = await this.repository.update(tx, current, normalized(fields), now()).catch(conflict);
@@ -67,7 +66,7 @@ export class CustomerService {
   }
 
   /** Deletes the customer and, in the same transaction, every row that belongs to it (its orders). */
-  delete(id: number, precondition?: Precondition): Promise<Written<undefined>> {
+  delete(id: number, precondition?: Precondition): Promise<Committed<undefined>> {
     return this.writes.write(async (tx) => this.#delete(tx, id, precondition));
   }
 

@@ -20,7 +20,7 @@ export const ordersResource: Resource = {
   topics: [{ pattern: 'orders' }, { pattern: 'customers/{customerId}/orders', field: 'customerId' }],
   transfer: orderTransfer,
   mount(context) {
-    const service = new OrderService(new OrderRepository(context.storage), context.writes);
+    const service = new OrderService(context.storage, new OrderRepository(context.storage), context.writes);
     return {
       service,
       routes: orderRoutes(service, context.dataGeneration),

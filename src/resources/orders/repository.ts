@@ -63,18 +63,18 @@ export class OrderRepository {
   }
 
   /** Orders belong to customers: a nested path names one, which must exist. */
-  async customerExists(customerId: number): Promise<boolean> {
-    return guard(async () => (await this.#run(this.#customer.bind(customerId))).rows.length > 0);
+  async customerExists(customerId: number, run: QueryRunner = this.#run): Promise<boolean> {
+    return guard(async () => (await run(this.#customer.bind(customerId))).rows.length > 0);
   }
 
-  async get(customerId: number, orderId: number): Promise<OrderRecord | undefined> {
+  async get(customerId: number, orderId: number, run: QueryRunner = this.#run): Promise<OrderRecord | undefined> {
     return guard(async () => {
-      const order = (await this.#run(this.#byId.bind(orderId, customerId))).rows[0];
-      return order ? (await this.#withItems(this.#run, [order]))[0] : undefined;
+      const order = (await run(this.#byId.bind(orderId, customerId))).rows[0];
+      return order ? (await this.#withItems(run, [order]))[0] : undefined;
     });
   }
 
-  async list(params: ListParams<OrderSortField, OrderFilters>): Promise<{ rows: OrderRecord[]; total: number }> {
+  async list(params: ListParams<OrderSortField, OrderFilters>, run: QueryRunner = this.#run): Promise<{ rows: OrderRecord[]; total: number }> {
     const { customerId, status } = params.filters;
     const q = params.q;
     const values: unknown[] = [];
@@ -85,8 +85,8 @@ export class OrderRepository {
     for (const key of params.sort) shape += `,${key.field}${key.descending ? '-' : '+'}`;
     const queries = this.#lists.get(shape, () => this.#listQueries(customerId !== undefined, status !== undefined, q !== undefined, params.sort, values.length));
     return guard(async () => {
-      const { rows, total } = await runList(this.#run, queries, values, params.page, params.perPage);
-      return { rows: await this.#withItems(this.#run, rows), total };
+      const { rows, total } = await runList(run, queries, values, params.page, params.perPage);
+      return { rows: await this.#withItems(run, rows), total };
     });
   }
 

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound, validationFailed, type FieldError } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
-import { represent } from '../../http/representation.js';
+import { POSITION_HEADER, represent } from '../../http/representation.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
@@ -63,8 +63,9 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       return pages.serve(request, reply, orderListView(customerId), async () => {
         const { page, perPage } = pageParams(query);
         const sort = parseSort<OrderSortField>(query.sort, DEFAULT_SORT);
-        const { items, total } = await service.list({ page, perPage, sort, q: searchText(query.q), filters });
-        return { items, page, perPage, total };
+        const { value, position } = await service.list({ page, perPage, sort, q: searchText(query.q), filters }, customerId);
+        if (value === undefined) throw notFound(`No customer with id ${customerId}.`);
+        return { value: { items: value.items, page, perPage, total: value.total }, position };
       });
     }
 
@@ -78,7 +79,6 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       schema: { tags, summary: "List a customer's orders", params: CustomerOrdersParams, querystring: CustomerOrderListQuery, responses: many },
     }, async (request, reply) => {
       const customerId = request.params.id;
-      if (!(await service.customerExists(customerId))) throw notFound(`No customer with id ${customerId}.`);
       return list(request, reply, request.query, { customerId, status: request.query.status }, customerId);
     });
 
@@ -87,18 +87,18 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       preValidation: body,
       schema: { tags, summary: 'Create an order', params: CustomerOrdersParams, body: OrderInput, responses: { 201: one('Created; Location names it') } },
     }, async (request, reply) => {
-      const { value: order } = await service.create(request.params.id, request.body.items);
+      const { value: order, position } = await service.create(request.params.id, request.body.items);
       reply.header('location', `/customers/${order.value.customerId}/orders/${order.value.id}`);
-      return represent(request, reply, orderView, order.value, order.version, { status: 201 });
+      return represent(request, reply, orderView, order.value, order.version, { status: 201, position });
     });
 
     app.get('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },
       schema: { tags, summary: 'Get an order', params: OrderParams, responses: { 200: one('The order') } },
     }, async (request, reply) => {
-      const order = await service.get(request.params.id, request.params.orderId);
+      const { value: order, position } = await service.get(request.params.id, request.params.orderId);
       if (!order) throw notFound(`No order ${request.params.orderId} for customer ${request.params.id}.`);
-      return represent(request, reply, orderView, order.value, order.version);
+      return represent(request, reply, orderView, order.value, order.version, { position });
     });
 
     app.put('/customers/:id/orders/:orderId', {
@@ -106,8 +106,8 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       preValidation: body,
       schema: { tags, summary: 'Replace an order', params: OrderParams, body: OrderReplace, responses: { 200: one('The order as stored') } },
     }, async (request, reply) => {
-      const { value: order } = await service.update(request.params.id, request.params.orderId, { items: request.body.items, status: request.body.status }, ifMatch(request.headers['if-match']));
-      return represent(request, reply, orderView, order.value, order.version);
+      const { value: order, position } = await service.update(request.params.id, request.params.orderId, { items: request.body.items, status: request.body.status }, ifMatch(request.headers['if-match']));
+      return represent(request, reply, orderView, order.value, order.version, { position });
     });
 
     app.patch('/customers/:id/orders/:orderId', {
@@ -115,15 +115,15 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       preValidation: body,
       schema: { tags, summary: 'Change items or status (merge patch)', params: OrderParams, body: OrderPatch, responses: { 200: one('The order as stored') } },
     }, async (request, reply) => {
-      const { value: order } = await service.update(request.params.id, request.params.orderId, { items: request.body.items, status: request.body.status }, ifMatch(request.headers['if-match']));
-      return represent(request, reply, orderView, order.value, order.version);
+      const { value: order, position } = await service.update(request.params.id, request.params.orderId, { items: request.body.items, status: request.body.status }, ifMatch(request.headers['if-match']));
+      return represent(request, reply, orderView, order.value, order.version, { position });
     });
 
     app.delete('/customers/:id/orders/:orderId', {
       schema: { tags, summary: 'Delete an order', params: OrderParams, responses: { 204: { description: 'Deleted; no body' } } },
     }, async (request, reply) => {
-      await service.delete(request.params.id, request.params.orderId, ifMatch(request.headers['if-match']));
-      return reply.code(204).send();
+      const { position } = await service.delete(request.params.id, request.params.orderId, ifMatch(request.headers['if-match']));
+      return reply.code(204).header(POSITION_HEADER, position).send();
     });
 
     describePath(app, '/orders', ['GET'], { tags });

@@ -2,7 +2,8 @@ import { notFound, validationFailed } from '../../errors.js';
 import type { Change } from '../../store/change.js';
 import type { ListParams } from '../../store/list.js';
 import { requireCurrent, type Precondition } from '../../store/precondition.js';
-import type { WritePath, Written, WriteTx } from '../../store/write-path.js';
+import type { Committed, WritePath, WriteTx } from '../../store/write-path.js';
+import type { Connection, Positioned } from '../../store/types.js';
 import type { Versioned } from '../resource.js';
 import { TRANSITIONS, type Order, type OrderItem, type OrderSortField, type OrderStatus } from './schema.js';
 import type { OrderRecord } from './table.js';
@@ -30,26 +31,30 @@ const missing = (customerId: number, orderId: number): string => `No order ${ord
  */
 export class OrderService {
   constructor(
+    private readonly storage: Pick<Connection, 'readAt'>,
     private readonly repository: OrderRepository,
     private readonly writes: WritePath,
   ) {}
 
-  async get(customerId: number, orderId: number): Promise<Versioned<Order> | undefined> {
-    const record = await this.repository.get(customerId, orderId);
-    return record === undefined ? undefined : versioned(record);
+  /** The order as of the change-log position returned with it (undefined: no such order under this customer). */
+  async get(customerId: number, orderId: number): Promise<Positioned<Versioned<Order> | undefined>> {
+    const { value: record, position } = await this.storage.readAt((run) => this.repository.get(customerId, orderId, run));
+    return { value: record === undefined ? undefined : versioned(record), position };
   }
 
-  /** Whether the customer whose orders a nested path names exists (its list is a 404 otherwise). */
-  customerExists(customerId: number): Promise<boolean> {
-    return this.repository.customerExists(customerId);
+  /**
+   * A page of orders as of the position returned with it; with `customerOf`, the orders of that
+   * customer, or undefined when the customer does not exist (its nested list is a 404).
+   */
+  async list(params: ListParams<OrderSortField, OrderFilters>, customerOf?: number): Promise<Positioned<{ items: Order[]; total: number } | undefined>> {
+    return this.storage.readAt(async (run) => {
+      if (customerOf !== undefined && !(await this.repository.customerExists(customerOf, run))) return undefined;
+      const { rows, total } = await this.repository.list(params, run);
+      return { items: rows.map(presentOrder), total };
+    });
   }
 
-  async list(params: ListParams<OrderSortField, OrderFilters>): Promise<{ items: Order[]; total: number }> {
-    const { rows, total } = await this.repository.list(params);
-    return { items: rows.map(presentOrder), total };
-  }
-
-  create(customerId: number, items: OrderItem[]): Promise<Written<Versioned<Order>>> {
+  create(customerId: number, items: OrderItem[]): Promise<Committed<Versioned<Order>>> {
     return this.writes.write(async (tx) => {
       if (!(await this.repository.holdCustomer(tx, customerId))) throw notFound(`No customer with id ${customerId}.`);
       const record = await this.repository.insert(tx, customerId, items, totalOf(items), now());
@@ -62,7 +67,7 @@ export class OrderService {
    * PUT and PATCH alike: `changes.items` replaces the items (only while pending), `changes.status`
    * moves the status (when the transition is allowed); what is not given stays.
    */
-  update(customerId: number, orderId: number, changes: OrderChanges, precondition?: Precondition): Promise<Written<Versioned<Order>>> {
+  update(customerId: number, orderId: number, changes: OrderChanges, precondition?: Precondition): Promise<Committed<Versioned<Order>>> {
     return this.writes.write(async (tx) => {
       const current = requireCurrent(await this.repository.lock(tx, customerId, orderId), orderVersion, precondition, 'order', missing(customerId, orderId));
       const from = current.status as OrderStatus;
@@ -81,7 +86,7 @@ export class OrderService {
     });
   }
 
-  delete(customerId: number, orderId: number, precondition?: Precondition): Promise<Written<undefined>> {
+  delete(customerId: number, orderId: number, precondition?: Precondition): Promise<Committed<undefined>> {
     return this.writes.write(async (tx) => {
       const current = requireCurrent(await this.repository.lock(tx, customerId, orderId), orderVersion, precondition, 'order', missing(customerId, orderId));
       await this.repository.delete(tx, [current.id]);

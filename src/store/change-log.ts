@@ -1,0 +1,147 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+import type { TxContext } from './types.js';
+import { prepare, type PreparedQuery, type QueryRunner } from './prepared.js';
+
+/** One entry of the change log, as stored and as the live side delivers it. */
+export interface LogEntry {
+  readonly position: number;
+  readonly channel: string;
+  readonly recipient: string | null;
+  readonly action: string | null;
+  readonly data: string;
+  readonly previous: string | null;
+  readonly createdAt: number;
+}
+
+/** What a write appends; the log gives it its position and time. */
+export type NewLogEntry = Omit<LogEntry, 'position' | 'createdAt'>;
+
+/** What a replay asks for: entries of these channels, and direct entries for this recipient. */
+export interface LogFilter {
+  channels: readonly string[];
+  recipient?: string | undefined;
+}
+
+/** How long entries are kept: the newest `count`, none older than `maxAgeMs`. */
+export interface Retention {
+  maxAgeMs: number;
+  count: number;
+}
+
+/** Rows per INSERT: far under both databases' limits on bound parameters (7 per row). */
+const INSERT_ROWS = 500;
+
+type LogRow = Database['change_log'];
+
+const entryOf = (row: LogRow): LogEntry => ({
+  position: Number(row.position),
+  channel: row.channel,
+  recipient: row.recipient,
+  action: row.action,
+  data: row.data,
+  previous: row.previous,
+  createdAt: Number(row.created_at),
+});
+
+/**
+ * The change log: every change and every logged chat frame, written in the same transaction as
+ * the data it describes (append, inside a write's transaction). Positions come from the counter
+ * row `log-head` of bus_state, incremented in that transaction: on PostgreSQL its row lock makes
+ * concurrent writers commit in position order (a writer takes the next positions only once the
+ * one before has committed or rolled back), and a rollback gives its positions back. So
+ * positions are dense and in commit order on both databases: whoever has seen position N has
+ * seen, or can still read, every position below it.
+ */
+export class ChangeLog {
+  readonly #bump: PreparedQuery<[count: number], { value: number }>;
+  readonly #state: PreparedQuery<[name: string], { value: number }>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#bump = prepare((count: number) => db.updateTable('bus_state').set((eb) => ({ value: eb('value', '+', count) })).where('name', '=', 'log-head').returning('value'));
+    this.#state = prepare((name: string) => db.selectFrom('bus_state').select('value').where('name', '=', name));
+  }
+
+  /** Appends `entries` in `tx` and returns them with their positions (the last is the new head). */
+  async append(tx: Pick<TxContext, 'db' | 'run'>, entries: readonly NewLogEntry[], now = Date.now()): Promise<LogEntry[]> {
+    if (entries.length === 0) return [];
+    const last = Number((await tx.run(this.#bump.bind(entries.length))).rows[0]!.value);
+    const first = last - entries.length + 1;
+    const appended = entries.map((e, i): LogEntry => ({ ...e, position: first + i, createdAt: now }));
+    for (let i = 0; i < appended.length; i += INSERT_ROWS) {
+      await tx.db
+        .insertInto('change_log')
+        .values(appended.slice(i, i + INSERT_ROWS).map((e) => ({ position: e.position, channel: e.channel, recipient: e.recipient, action: e.action, data: e.data, previous: e.previous, created_at: e.createdAt })))
+        .execute();
+    }
+    return appended;
+  }
+
+  /** The last position assigned (0 for an empty log). */
+  async head(run: QueryRunner): Promise<number> {
+    return this.#read(run, 'log-head');
+  }
+
+  /** The highest position retention has deleted: a replay from below it may have a gap. */
+  async prunedThrough(run: QueryRunner): Promise<number> {
+    return this.#read(run, 'log-pruned');
+  }
+
+  /** Entries with after < position ≤ cut matching `filter`, oldest first, at most `limit`. */
+  async read(after: number, cut: number, filter: LogFilter, limit: number): Promise<LogEntry[]> {
+    if (after >= cut || (filter.channels.length === 0 && filter.recipient === undefined)) return [];
+    const rows = await this.db
+      .selectFrom('change_log')
+      .selectAll()
+      .where('position', '>', after)
+      .where('position', '<=', cut)
+      .where((eb) => {
+        const ors = [];
+        if (filter.channels.length > 0) ors.push(eb('channel', 'in', [...filter.channels]));
+        if (filter.recipient !== undefined) ors.push(eb.and([eb('channel', '=', 'chat:direct'), eb('recipient', '=', filter.recipient)]));
+        return eb.or(ors);
+      })
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return rows.map(entryOf);
+  }
+
+  /** Every entry after `after`, oldest first, at most `limit`: what a lagging live tail catches up with. */
+  async readAll(after: number, limit: number): Promise<LogEntry[]> {
+    const rows = await this.db.selectFrom('change_log').selectAll().where('position', '>', after).orderBy('position').limit(limit).execute();
+    return rows.map(entryOf);
+  }
+
+  /**
+   * Deletes what retention no longer keeps (older than maxAgeMs, or beyond the newest `count`)
+   * and records the highest position deleted, so replays from before it answer with a reset
+   * instead of a silent gap. Returns that position.
+   */
+  async prune(retention: Retention, now = Date.now()): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const head = Number((await trx.selectFrom('bus_state').select('value').where('name', '=', 'log-head').executeTakeFirst())?.value ?? 0);
+      const byCount = head - retention.count;
+      const oldest = await trx.selectFrom('change_log').select((eb) => eb.fn.max('position').as('p')).where('created_at', '<', now - retention.maxAgeMs).executeTakeFirst();
+      const through = Math.max(byCount, Number(oldest?.p ?? 0));
+      const pruned = Number((await trx.selectFrom('bus_state').select('value').where('name', '=', 'log-pruned').executeTakeFirst())?.value ?? 0);
+      if (through <= pruned) return pruned;
+      await trx.deleteFrom('change_log').where('position', '<=', through).execute();
+      await trx.updateTable('bus_state').set({ value: through }).where('name', '=', 'log-pruned').where('value', '<', through).execute();
+      return through;
+    });
+  }
+
+  /** How far publishing to the bus got (src/live/relay.ts), and recording it. */
+  async publishedThrough(): Promise<number> {
+    return Number((await this.db.selectFrom('bus_state').select('value').where('name', '=', 'log-published').executeTakeFirst())?.value ?? 0);
+  }
+
+  async recordPublished(position: number): Promise<void> {
+    await this.db.updateTable('bus_state').set({ value: position }).where('name', '=', 'log-published').where('value', '<', position).execute();
+  }
+
+  async #read(run: QueryRunner, name: string): Promise<number> {
+    return Number((await run(this.#state.bind(name))).rows[0]?.value ?? 0);
+  }
+}

@@ -6,7 +6,39 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '../src/app.js';
-import { assertProblem, buildTestApp, createCustomer } from './helpers.js';
+import { assertProblem, buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
+
+describe('clients that send Content-Type: application/json on every request', () => {
+  let app: App;
+  let base: string;
+  before(async () => {
+    app = await buildTestApp();
+    base = await listen(app);
+  });
+  after(() => app.close());
+
+  it('DELETE without a body › accepted (204), from fetch and with Content-Length: 0', async () => {
+    const json = { 'content-type': 'application/json' };
+    const first = await createCustomer(app);
+    const viaFetch = await fetch(`${base}/customers/${first.id}`, { method: 'DELETE', headers: json });
+    assert.equal(viaFetch.status, 204);
+    const second = await createCustomer(app);
+    const order = await createOrder(app, second.id);
+    const orderDelete = await app.inject({ method: 'DELETE', url: `/customers/${second.id}/orders/${order.id}`, headers: { ...json, 'content-length': '0' } });
+    assert.equal(orderDelete.statusCode, 204);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/customers/${second.id}`, headers: json })).statusCode, 204);
+  });
+
+  it('OPTIONS without a body › 204 with Allow', async () => {
+    const res = await app.inject({ method: 'OPTIONS', url: '/customers', headers: { 'content-type': 'application/json', 'content-length': '0' } });
+    assert.equal(res.statusCode, 204);
+    assert.match(String(res.headers.allow), /POST/);
+  });
+
+  it('POST, which takes a body › an empty one is still 400', async () => {
+    assertProblem(await app.inject({ method: 'POST', url: '/customers', headers: { 'content-type': 'application/json', 'content-length': '0' } }), 400);
+  });
+});
 
 describe('Accept with media-type parameters', () => {
   let app: App;

@@ -7,6 +7,7 @@ import { BoutiqueError } from '../errors.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerAuth } from './auth.js';
 import { collectRoutes } from './openapi.js';
+import { registerJsonBody } from './json-body.js';
 import { safeUrl } from '../logger.js';
 
 declare module 'fastify' {
@@ -52,6 +53,7 @@ export async function registerHttp(app: FastifyInstance, config: Config): Promis
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.query).compile(schema));
 
+  registerJsonBody(app);
   // RFC 7396 merge patches are JSON; HTML forms post urlencoded bodies (turned into JSON-shaped objects by each resource).
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   // Fastify parses text/plain by default; no route takes it, so such a body is a 415 rather than a confusing 422.

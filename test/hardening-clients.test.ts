@@ -5,8 +5,82 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { App } from '../src/app.js';
 import { assertProblem, buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
+
+const run = promisify(execFile);
+const MIB = 1024 * 1024;
+const SIZES = [1.1, 5, 50];
+
+/** A JSON customer whose name makes the body `size` bytes long (BODY_LIMIT is 1 MiB). */
+function oversizedBody(size: number): Uint8Array<ArrayBuffer> {
+  const head = Buffer.from('{"name":"');
+  const tail = Buffer.from('","email":"big@example.org"}');
+  const bytes = new Uint8Array(Math.floor(size)).fill(0x78);
+  bytes.set(head, 0);
+  bytes.set(tail, bytes.length - tail.length);
+  return bytes;
+}
+
+function postWithNodeHttp(url: string, body: Uint8Array): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Python's urllib sends the whole body before it reads the answer. */
+const URLLIB = `
+import json, sys, urllib.error, urllib.request
+url, size = sys.argv[1], int(sys.argv[2])
+head, tail = b'{"name":"', b'","email":"big@example.org"}'
+data = head + b'x' * (size - len(head) - len(tail)) + tail
+req = urllib.request.Request(url, data=data, headers={'Content-Type': 'application/json'}, method='POST')
+try:
+    urllib.request.urlopen(req, timeout=60)
+    print('no error')
+except urllib.error.HTTPError as e:
+    print(e.code, json.loads(e.read())['status'])
+`;
+
+describe('a body over BODY_LIMIT, sent by real clients', () => {
+  let app: App;
+  let base: string;
+  before(async () => {
+    app = await buildTestApp();
+    base = await listen(app);
+  });
+  after(() => app.close());
+
+  for (const mib of SIZES) {
+    it(`${mib} MiB › Node's fetch, node:http and Python's urllib each read the 413 problem, and the server still serves`, { timeout: 120_000 }, async () => {
+      const size = mib * MIB;
+      const body = oversizedBody(size);
+      const viaFetch = await fetch(`${base}/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(viaFetch.status, 413);
+      assert.equal((await viaFetch.json()).status, 413);
+
+      const viaHttp = await postWithNodeHttp(`${base}/customers`, body);
+      assert.equal(viaHttp.status, 413);
+      assert.equal(JSON.parse(viaHttp.body).type, '/problems/payload-too-large');
+
+      const viaPython = await run('python3', ['-c', URLLIB, `${base}/customers`, String(Math.floor(size))], { timeout: 90_000 });
+      assert.equal(viaPython.stdout.trim(), '413 413');
+
+      assert.equal((await fetch(`${base}/customers`)).status, 200);
+    });
+  }
+});
 
 describe('clients that send Content-Type: application/json on every request', () => {
   let app: App;

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { BoutiqueError, CATALOGUE, UnavailableError, type ErrorCode, type FieldError } from '../errors.js';
 import { html, page } from './html.js';
 import { negotiate } from './negotiate.js';
+import { bodyUnread, drainBody } from './body-drain.js';
 
 const ERROR_TYPES = ['application/problem+json', 'application/json', 'text/html', 'text/plain'] as const;
 
@@ -126,6 +127,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const error = toBoutiqueError(err, request);
     if (error.status >= 500) {
       request.log.error({ err, code: error.code }, 'request failed');
+    }
+    // An error can come before the body was read (too large, wrong type, no token): read the rest
+    // first so that the client is there to read the answer.
+    if (bodyUnread(request.raw)) {
+      return drainBody(request.raw).then(() => {
+        sendError(error, request, reply);
+      });
     }
     return sendError(error, request, reply);
   });

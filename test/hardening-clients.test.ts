@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
 import type { App } from '../src/app.js';
-import { assertProblem, buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
+import { assertProblem, buildCustomer, buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
+import { browserSkipReason, launchChromium } from './browser.js';
 
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
@@ -141,5 +143,67 @@ describe('Accept with media-type parameters', () => {
 
   it('a type that is not served › still 406, parameters or not', async () => {
     assertProblem(await app.inject({ url: '/customers', headers: { accept: 'text/css; charset=utf-8' } }), 406);
+  });
+});
+
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('a browser posting an HTML form that creates something', () => {
+  let app: App;
+  before(async () => {
+    app = await buildTestApp();
+  });
+  after(() => app.close());
+
+  it('POST /customers › 303 See Other to the new customer, which is there', async () => {
+    const input = buildCustomer();
+    const res = await app.inject({ method: 'POST', url: '/customers', headers: { ...FORM, accept: BROWSER_ACCEPT }, payload: new URLSearchParams(input).toString() });
+    assert.equal(res.statusCode, 303);
+    const location = String(res.headers.location);
+    assert.match(location, /^\/customers\/\d+$/);
+    const created = await app.inject({ url: location });
+    assert.equal(created.json().email, input.email);
+  });
+
+  it('POST /customers/:id/orders › 303 See Other to the new order', async () => {
+    const customer = await createCustomer(app);
+    const res = await app.inject({ method: 'POST', url: `/customers/${customer.id}/orders`, headers: { ...FORM, accept: BROWSER_ACCEPT }, payload: 'items=MUG+1+1250' });
+    assert.equal(res.statusCode, 303);
+    assert.match(String(res.headers.location), new RegExp(`^/customers/${customer.id}/orders/\\d+$`));
+    assert.equal((await app.inject({ url: String(res.headers.location) })).json().total, 1250);
+  });
+
+  it('JSON clients, and a form body from a client that wants JSON › still 201 with the resource', async () => {
+    const json = await app.inject({ method: 'POST', url: '/customers', payload: buildCustomer() });
+    assert.equal(json.statusCode, 201);
+    const curl = await app.inject({ method: 'POST', url: '/customers', headers: { ...FORM, accept: '*/*' }, payload: new URLSearchParams(buildCustomer()).toString() });
+    assert.equal(curl.statusCode, 201);
+    assert.equal(typeof curl.json().id, 'number');
+  });
+
+  const skip = browserSkipReason();
+  describe('in Chromium', { skip }, () => {
+    let browser: Browser;
+    let base: string;
+    before(async () => {
+      base = await listen(app);
+      browser = await launchChromium();
+    });
+    after(async () => browser?.close());
+
+    it('submitting the "New customer" form on /customers › the address bar shows the new customer, and reloading posts nothing again', async () => {
+      const page = await browser.newPage();
+      await page.goto(`${base}/customers`);
+      const input = buildCustomer();
+      await page.fill('form[action="/customers"] input[name="name"]', input.name);
+      await page.fill('form[action="/customers"] input[name="email"]', input.email);
+      await Promise.all([page.waitForURL(/\/customers\/\d+$/, { timeout: 10_000 }), page.click('form[action="/customers"] button')]);
+      assert.equal(await page.locator('h1').textContent(), input.name);
+      const before = (await app.inject({ url: '/customers' })).headers['x-total-count'];
+      await page.reload();
+      assert.equal((await app.inject({ url: '/customers' })).headers['x-total-count'], before);
+      await page.close();
+    });
   });
 });

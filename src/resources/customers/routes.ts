@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BoutiqueError, UniqueViolationError, notFound } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
+import { redirectAfterForm } from '../../http/form-redirect.js';
 import { assertIfMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
@@ -61,7 +62,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const customer = presentCustomer(row);
     void feed.publish(topicsOf(row.id), 'created', customer);
     reply.header('location', `/customers/${row.id}`);
-    return represent(request, reply, customerView, customer, customerVersion(row), { status: 201 });
+    return redirectAfterForm(request, reply, `/customers/${row.id}`) ?? represent(request, reply, customerView, customer, customerVersion(row), { status: 201 });
   });
 
   app.get('/customers/:id', {

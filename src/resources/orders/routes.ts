@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BoutiqueError, notFound, validationFailed, type FieldError } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { represent } from '../../http/representation.js';
+import { redirectAfterForm } from '../../http/form-redirect.js';
 import { assertIfMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
@@ -99,7 +100,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const order = presentOrder(record);
     void feed.publish(orderTopics(order), 'created', order);
     reply.header('location', `/customers/${customerId}/orders/${record.id}`);
-    return represent(request, reply, orderView, order, orderVersion(record), { status: 201 });
+    return redirectAfterForm(request, reply, `/customers/${customerId}/orders/${record.id}`) ?? represent(request, reply, orderView, order, orderVersion(record), { status: 201 });
   });
 
   app.get('/customers/:id/orders/:orderId', {

@@ -41,3 +41,28 @@ describe('text/csv output', () => {
     assert.equal(csvRows(['a', 'b', 'c', 'd'], [['\tcmd', '\r=1', -5, 'plain, text']]), `a,b,c,d\r\n"'\tcmd","'\r=1",-5,"plain, text"\r\n`);
   });
 });
+
+describe('customer names with control and direction characters', () => {
+  const BAD = { NUL: 'Bob\u0000', 'a line feed': 'Bob\nemail: admin@example.org', 'U+0085 (NEL)': 'Bob\u0085Smith', 'U+202E (RLO)': '\u202Eecila', 'U+2028': 'Bob\u2028Smith', 'a lone surrogate': 'Bob\ud800' };
+
+  for (const [what, name] of Object.entries(BAD)) {
+    it(`${what} › 422 naming name, on POST, PUT and PATCH, and nothing is stored`, async () => {
+      const before = (await app.inject({ url: '/customers' })).headers['x-total-count'];
+      const created = assertProblem(await app.inject({ method: 'POST', url: '/customers', payload: buildCustomer({ name }) }), 422);
+      assert.deepEqual(created.errors?.map((e) => e.field), ['name']);
+      assert.equal((await app.inject({ url: '/customers' })).headers['x-total-count'], before);
+      const existing = await createCustomer(app);
+      assertProblem(await app.inject({ method: 'PUT', url: `/customers/${existing.id}`, payload: { name, email: existing.email } }), 422);
+      assertProblem(await app.inject({ method: 'PATCH', url: `/customers/${existing.id}`, payload: { name } }), 422);
+      assert.equal((await app.inject({ url: `/customers/${existing.id}` })).json().name, existing.name);
+    });
+  }
+
+  it('names with accents, joiners and typographic quotes › accepted, and the text/plain view keeps one line per field', async () => {
+    const name = 'Zoë O\u2019Brien-\u200dJoiner';
+    const customer = await createCustomer(app, { name });
+    const text = (await app.inject({ url: `/customers/${customer.id}`, headers: { accept: 'text/plain' } })).body;
+    assert.equal(text.split('\n').filter((l) => l.startsWith('email: ')).length, 1);
+    assert.ok(text.split('\n').includes(`name: ${name}`));
+  });
+});

@@ -8,6 +8,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { registerAuth } from './auth.js';
 import { collectRoutes } from './openapi.js';
 import { registerJsonBody } from './json-body.js';
+import { PLAIN_TEXT, isPlainText } from './plain-text.js';
 import { safeUrl } from '../logger.js';
 
 declare module 'fastify' {
@@ -25,6 +26,7 @@ function createValidators() {
   const body = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
   const query = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(body, ['email', 'date-time']);
+  body.addFormat(PLAIN_TEXT, { type: 'string', validate: isPlainText });
   addFormats.default(query, ['email', 'date-time']);
   return { body, query };
 }

@@ -66,3 +66,33 @@ describe('customer names with control and direction characters', () => {
     assert.ok(text.split('\n').includes(`name: ${name}`));
   });
 });
+
+describe('order totals', () => {
+  const HUGE = { items: Array.from({ length: 500 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 99_999, unitPrice: 999_999_999 })) };
+
+  it('500 × {quantity 99999, unitPrice 999999999} (over 2^53 − 1 cents) › 422 naming items, and no order is stored', async () => {
+    const customer = await createCustomer(app);
+    const problem = assertProblem(await app.inject({ method: 'POST', url: `/customers/${customer.id}/orders`, payload: HUGE }), 422);
+    assert.deepEqual(problem.errors?.map((e) => e.field), ['items']);
+    assert.equal((await app.inject({ url: `/customers/${customer.id}/orders` })).headers['x-total-count'], '0');
+  });
+
+  it('the same items by PUT or PATCH on a pending order › 422, and the order keeps its total', async () => {
+    const customer = await createCustomer(app);
+    const order = (await app.inject({ method: 'POST', url: `/customers/${customer.id}/orders`, payload: { items: [{ sku: 'MUG', quantity: 1, unitPrice: 1250 }] } })).json();
+    const url = `/customers/${customer.id}/orders/${order.id}`;
+    assert.deepEqual(assertProblem(await app.inject({ method: 'PUT', url, payload: HUGE }), 422).errors?.map((e) => e.field), ['items']);
+    assert.deepEqual(assertProblem(await app.inject({ method: 'PATCH', url, payload: HUGE }), 422).errors?.map((e) => e.field), ['items']);
+    assert.equal((await app.inject({ url })).json().total, 1250);
+  });
+
+  it('a total just under 2^53 − 1 › stored and served exactly', async () => {
+    const customer = await createCustomer(app);
+    const lines = Math.floor(Number.MAX_SAFE_INTEGER / (99_999 * 999_999_999));
+    const items = Array.from({ length: lines }, (_, i) => ({ sku: `SKU-${i}`, quantity: 99_999, unitPrice: 999_999_999 }));
+    const res = await app.inject({ method: 'POST', url: `/customers/${customer.id}/orders`, payload: { items } });
+    assert.equal(res.statusCode, 201);
+    assert.equal(res.json().total, lines * 99_999 * 999_999_999);
+    assert.ok(Number.isSafeInteger(res.json().total));
+  });
+});

@@ -8,6 +8,7 @@ import { ChangeFeed } from './live/change-feed.js';
 import { registerHttp } from './http/index.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
+import { registerCsrfGuard } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { frameworkErrors } from './http/error-handler.js';
 import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
@@ -110,6 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // First, so a preflight gets its Access-Control-* headers before auth or a route looks at it.
   await registerCors(app, config);
+  registerCsrfGuard(app, config);
   registerSecurityHeaders(app);
   await registerHttp(app, config);
   await registerRateLimit(app, config);

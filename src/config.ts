@@ -96,11 +96,12 @@ function origins(raw: string, env: string): string[] | undefined {
   if (raw.trim() === '') return undefined;
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
   for (const o of list) {
-    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) {
+    if (o !== '*' && !(/^https?:\/\/[^/\s]+$/.test(o) && URL.canParse(o))) {
       throw new ConfigError(`${env} must be a comma-separated list of origins like https://shop.example, got ${shown(o)}`);
     }
   }
-  return list.includes('*') ? undefined : list;
+  // Browsers send an origin serialised (lower-case, no default port): so is the list, to compare whole.
+  return list.includes('*') ? undefined : list.map((o) => new URL(o).origin);
 }
 
 function logLevel(raw: string, env: string): LogLevel {
@@ -123,7 +124,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   redisPrefix: { key: 'redisPrefix', env: 'REDIS_PREFIX', fallback: 'boutique:', parse: redisPrefix, description: 'Prefix of every Redis key and channel, so several shops can share one Redis' },
   apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: optionalText, description: 'When set, writes need Authorization: Bearer <token>' },
   readTokenRequired: { key: 'readTokenRequired', env: 'BOUTIQUE_READ_TOKEN_REQUIRED', fallback: 'false', parse: boolean, description: 'When true (and a token is set), reads need the token too' },
-  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes and CORS; unset: WebSockets from any origin, no CORS headers (same-origin only)' },
+  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes, CORS and form posts; unset: WebSockets from any origin, no CORS headers (same-origin only), form posts from this origin only' },
   logLevel: { key: 'logLevel', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, description: LOG_LEVELS.join(', ') },
   bodyLimit: { key: 'bodyLimit', env: 'BODY_LIMIT', fallback: '1048576', parse: integer(1024, 100 * 1024 * 1024), description: 'Largest request body in bytes (413 above it)' },
   chatHistory: { key: 'chatHistory', env: 'CHAT_HISTORY', fallback: '50', parse: integer(0, 10_000), description: 'Messages of a room sent to a client when it joins' },

@@ -1,10 +1,14 @@
-/** Other sites' pages using a visitor's browser against the server: forms posted across sites (CSRF). */
+/**
+ * Other sites' pages using a visitor's browser against the server: forms posted across sites
+ * (CSRF), and WebSocket handshakes whose Origin only looks like this server's.
+ */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import type { App } from '../src/app.js';
 import { assertProblem, buildCustomer, buildTestApp, createCustomer, listen } from './helpers.js';
+import { startApp, TestClient, type Running } from './chat-helpers.js';
 import { browserSkipReason, launchChromium } from './browser.js';
 
 const GOOD = 'http://good.example';
@@ -120,5 +124,43 @@ describe('cross-site form posts in Chromium', { skip }, () => {
     await Promise.all([page.waitForURL(/\/customers\/\d+$/, { timeout: 10_000 }), page.click('form[action="/customers"] button')]);
     assert.equal(await count(app), 1);
     await page.close();
+  });
+});
+
+describe('WebSocket handshakes with ALLOWED_ORIGINS=http://good.example', () => {
+  let running: Running;
+  before(async () => {
+    running = await startApp({ allowedOrigins: [GOOD] });
+  });
+  after(() => running.close());
+
+  const handshake = async (headers: Record<string, string>): Promise<number | 'accepted'> => {
+    const client = new TestClient(running.wsUrl, 'json', { headers });
+    try {
+      await client.opened;
+      client.close();
+      return 'accepted';
+    } catch (err) {
+      const m = /handshake refused: (\d+)/.exec(String(err));
+      if (!m) throw err;
+      return Number(m[1]);
+    }
+  };
+
+  it("Origin: https://127.0.0.1:PORT on this http:// server › 403: the scheme is part of the origin", async () => {
+    assert.equal(await handshake({ origin: running.httpUrl.replace('http:', 'https:') }), 403);
+  });
+
+  it('a forged Host matching a forged Origin (a rebound name) › 403', async () => {
+    assert.equal(await handshake({ host: 'evil.example', origin: EVIL }), 403);
+  });
+
+  it("the server's own origin when it is not listed › 403: the list alone decides", async () => {
+    assert.equal(await handshake({ origin: running.httpUrl }), 403);
+  });
+
+  it('the listed origin, and no Origin at all (not a browser) › accepted', async () => {
+    assert.equal(await handshake({ origin: GOOD }), 'accepted');
+    assert.equal(await handshake({}), 'accepted');
   });
 });

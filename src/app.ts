@@ -111,10 +111,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // First, so a preflight gets its Access-Control-* headers before auth or a route looks at it.
   await registerCors(app, config);
+  // Before every other check, so each request counts, those refused later (a wrong token) too.
+  await registerRateLimit(app, config);
   registerCsrfGuard(app, config);
   registerSecurityHeaders(app);
   await registerHttp(app, config);
-  await registerRateLimit(app, config);
   registerMetrics(app, metrics);
   await app.register(metaRoutes);
   await app.register(customerRoutes);

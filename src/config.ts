@@ -104,6 +104,14 @@ function origins(raw: string, env: string): string[] | undefined {
   return list.includes('*') ? undefined : list.map((o) => new URL(o).origin);
 }
 
+/** A token anyone could guess in a few tries protects nothing: refuse it at start-up. Its value is never shown. */
+const MIN_TOKEN = 16;
+function apiToken(raw: string, env: string): string | undefined {
+  if (raw === '') return undefined;
+  if (raw.length < MIN_TOKEN) throw new ConfigError(`${env} must be at least ${MIN_TOKEN} characters, got ${raw.length}`);
+  return raw;
+}
+
 function logLevel(raw: string, env: string): LogLevel {
   const v = raw.trim().toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(v)) throw new ConfigError(`${env} must be one of ${LOG_LEVELS.join(', ')}, got ${shown(raw)}`);
@@ -122,7 +130,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   databaseUrl: { key: 'databaseUrl', env: 'DATABASE_URL', fallback: 'sqlite:./data/boutique.db', parse: databaseUrl, description: 'sqlite:<path>, sqlite::memory: or postgres://user@host/db' },
   redisUrl: { key: 'redisUrl', env: 'REDIS_URL', fallback: undefined, parse: redisUrl, description: 'redis://host:port to share chat and events between instances; unset: in-process bus' },
   redisPrefix: { key: 'redisPrefix', env: 'REDIS_PREFIX', fallback: 'boutique:', parse: redisPrefix, description: 'Prefix of every Redis key and channel, so several shops can share one Redis' },
-  apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: optionalText, description: 'When set, writes need Authorization: Bearer <token>' },
+  apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: apiToken, description: 'When set (16 characters or more), writes need Authorization: Bearer <token>' },
   readTokenRequired: { key: 'readTokenRequired', env: 'BOUTIQUE_READ_TOKEN_REQUIRED', fallback: 'false', parse: boolean, description: 'When true (and a token is set), reads need the token too' },
   allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: "Comma-separated origins allowed for WebSocket handshakes, CORS and form posts, compared whole (list this server's own public origin too: browsers' sockets are checked against the list alone); unset: WebSockets from any origin, no CORS headers (same-origin only), form posts from this origin only" },
   logLevel: { key: 'logLevel', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, description: LOG_LEVELS.join(', ') },

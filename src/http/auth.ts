@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import { BoutiqueError } from '../errors.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Metrics name the routes and count the traffic: a read, guarded like the API's reads. */
+const METRICS = '/metrics';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -24,7 +26,7 @@ export function bearerOf(header: string | undefined): string | undefined {
 
 /**
  * With BOUTIQUE_API_TOKEN set, writes need `Authorization: Bearer <token>`; reads too when
- * BOUTIQUE_READ_TOKEN_REQUIRED=true. Applies to the API and the event stream; pages,
+ * BOUTIQUE_READ_TOKEN_REQUIRED=true. Applies to the API, the event stream and /metrics; pages,
  * assets and health checks stay open.
  */
 export function registerAuth(app: FastifyInstance, config: Pick<Config, 'apiToken' | 'readTokenRequired'>): void {
@@ -34,7 +36,7 @@ export function registerAuth(app: FastifyInstance, config: Pick<Config, 'apiToke
     // The matched route, not the raw URL: the router decodes percent-escapes, so `/%63ustomers`
     // reaches /customers while request.url does not start with "/customers" (found by test/access-control.test.ts).
     const path = request.routeOptions.url ?? '';
-    const guarded = path.startsWith('/customers') || path.startsWith('/orders') || path.startsWith('/events');
+    const guarded = path.startsWith('/customers') || path.startsWith('/orders') || path.startsWith('/events') || path === METRICS;
     if (!guarded || request.method === 'OPTIONS') return;
     const isWrite = WRITE_METHODS.has(request.method);
     if (!isWrite && !config.readTokenRequired) return;

@@ -12,6 +12,7 @@ import { registerCsrfGuard } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { frameworkErrors } from './http/error-handler.js';
 import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
+import { proxyTrust } from './http/connection-limits.js';
 import { customerRoutes } from './resources/customers/routes.js';
 import { orderRoutes } from './resources/orders/routes.js';
 import { metaRoutes } from './http/meta-routes.js';
@@ -93,6 +94,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     childLoggerFactory: requestLogger,
     // Our own onResponse hook writes the one line per request (src/http/index.ts).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    // The same rule the WebSocket upgrade applies (src/http/connection-limits.ts): one client address.
+    trustProxy: config.trustProxy === false ? false : proxyTrust(config.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: false,
     exposeHeadRoutes: true,

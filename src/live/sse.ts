@@ -6,6 +6,7 @@ import { withSeq } from '../bus/frame.js';
 import { BoutiqueError } from '../errors.js';
 import { TOPIC_PATTERN, topicChannel } from './change-feed.js';
 import { EVERY_RESPONSE } from '../http/security-headers.js';
+import { ConnectionCounter } from '../http/connection-limits.js';
 
 /** Without a `topic` parameter a stream carries every change: every customer event is on `customers`, every order event on `orders`. */
 const DEFAULT_TOPICS = ['customers', 'orders'];
@@ -75,6 +76,9 @@ class EventStream {
   }
 }
 
+const tooManyStreams = (max: number): BoutiqueError =>
+  new BoutiqueError('TOO_MANY_REQUESTS', `Your address has ${max} event streams open already (SSE_MAX_PER_CLIENT); close one first.`, { headers: { 'retry-after': '5' } });
+
 function resumePoint(request: FastifyRequest, fromQuery: number | undefined): number {
   const header = request.headers['last-event-id'];
   if (typeof header === 'string' && header.trim() !== '') {
@@ -91,6 +95,7 @@ function resumePoint(request: FastifyRequest, fromQuery: number | undefined): nu
 export const sseRoutes: FastifyPluginAsync = async (app) => {
   const streams = new Set<EventStream>();
   const { bus, config } = app.services;
+  const perClient = new ConnectionCounter(config.sseMaxPerClient);
 
   app.get<{ Querystring: { topic?: string[]; lastEventId?: number } }>('/events', {
     schema: { tags: ['events'], summary: 'Stream every change as Server-Sent Events', querystring: EventsQuery, responses: { 200: { description: 'text/event-stream' } } },
@@ -105,6 +110,9 @@ export const sseRoutes: FastifyPluginAsync = async (app) => {
     const after = resumePoint(request, request.query.lastEventId);
     if (!app.services.accepting) throw new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
 
+    const address = request.ip;
+    if (!perClient.open(address)) throw tooManyStreams(config.sseMaxPerClient);
+    request.raw.once('close', () => perClient.close(address));
     reply.hijack();
     reply.raw.writeHead(200, {
       // What the onRequest hooks set (CORS for an allowed origin) and the onSend hook would add are lost with the hijack.

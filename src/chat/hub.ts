@@ -20,6 +20,7 @@ import {
   unsubscribedFrame, userlistFrame, usernameFrame,
 } from './frames.js';
 import { joinDirect, missedFrames, roomHistory, splitDirect } from './replay.js';
+import { relayedFrame } from './signaling.js';
 import type { ChatMetrics } from './index.js';
 
 const FRAME_TYPE = /^\{"type":"([^"]+)"/;
@@ -244,15 +245,7 @@ export class ChatHub implements ClientHandler {
   async #targeted(client: ChatClient, target: string, payload: Record<string, unknown>): Promise<void> {
     const name = await this.#ensureName(client);
     if (!(await this.#bus.presence.members(ONLINE_SET)).includes(target)) throw socketError('UNKNOWN_TARGET', `No user named "${escapeHtml(target.slice(0, 64))}" is online.`);
-    // Forwarded as the client sent it (SDP, ICE candidates), but who sent it is the server's word.
-    const forwarded: Record<string, unknown> = { ...payload, name };
-    if (payload.type === 'message') {
-      forwarded.text = escapeHtml(String(payload.text));
-      forwarded.id = client.id;
-      if (typeof payload.date !== 'number') forwarded.date = Date.now();
-    }
-    delete forwarded.seq;
-    await this.#bus.publish(DIRECT_CHANNEL, joinDirect(target, JSON.stringify(forwarded)));
+    await this.#bus.publish(DIRECT_CHANNEL, joinDirect(target, relayedFrame(payload, { name, id: client.id }, target)));
   }
 
   #onDirect(message: BusMessage): void {

@@ -1,0 +1,75 @@
+/** The chat against clients that forge what the server owns: the fields of relayed frames. */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, TestClient, type Running } from './chat-helpers.js';
+
+let running: Running;
+before(async () => {
+  running = await startApp({ wsRateLimit: 10_000 });
+});
+after(() => running.close());
+
+async function signedIn(name: string): Promise<TestClient> {
+  const client = await TestClient.connect(running.wsUrl);
+  await client.signIn(name);
+  return client;
+}
+
+const SDP = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
+const CANDIDATE = { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' };
+/** What a forger adds to a relayed frame: fields the server owns, and fields no relayed type has. */
+const FORGED = { id: 1, room: 'admin', text: '<script>alert(1)</script>', seq: 99, date: 1, name: 'admin', extra: { deep: true } };
+
+describe('server-owned fields in relayed frames', () => {
+  it('a video-offer sent with "id":1, "room":"admin", "text":"<script>…" › reaches its target as {type, name, target, sdp, seq} only, name and seq the server’s', async () => {
+    const mallory = await signedIn('mallory');
+    const victim = await signedIn('victim');
+    await victim.drain();
+    mallory.send({ ...FORGED, type: 'video-offer', target: 'victim', sdp: SDP });
+    const got = await victim.next('video-offer');
+    assert.deepEqual(Object.keys(got).sort(), ['name', 'sdp', 'seq', 'target', 'type']);
+    assert.equal(got.name, 'mallory');
+    assert.equal(got.target, 'victim');
+    assert.deepEqual(got.sdp, SDP);
+    assert.equal(typeof got.seq, 'number');
+    assert.notEqual(got.seq, 99);
+    mallory.close();
+    victim.close();
+  });
+
+  it('every signaling type › carries only its documented fields', async () => {
+    const a = await signedIn('fields-a');
+    const b = await signedIn('fields-b');
+    await b.drain();
+    const expected: Record<string, string[]> = {
+      'video-offer': ['sdp'],
+      'video-answer': ['sdp'],
+      'new-ice-candidate': ['candidate'],
+      'hang-up': [],
+    };
+    for (const [type, fields] of Object.entries(expected)) {
+      a.send({ ...FORGED, type, target: 'fields-b', sdp: SDP, candidate: CANDIDATE });
+      const got = await b.next(type);
+      assert.deepEqual(Object.keys(got).sort(), ['name', 'seq', 'target', 'type', ...fields].sort(), type);
+      assert.equal(got.name, 'fields-a', type);
+    }
+    a.close();
+    b.close();
+  });
+
+  it('a private message with a forged id, room and date › {type, name, target, text, id, date, seq}: the sender’s id, the server’s date, the text escaped', async () => {
+    const sender = await signedIn('whisperer');
+    const receiver = await signedIn('listener');
+    await receiver.drain();
+    const before = Date.now();
+    sender.send({ ...FORGED, type: 'message', target: 'listener', text: 'psst <3' });
+    const got = await receiver.next('message');
+    assert.deepEqual(Object.keys(got).sort(), ['date', 'id', 'name', 'seq', 'target', 'text', 'type']);
+    assert.equal(got.id, sender.id);
+    assert.equal(got.name, 'whisperer');
+    assert.equal(got.text, 'psst &lt;3');
+    assert.ok(typeof got.date === 'number' && got.date >= before, `the server's clock, not the forged ${FORGED.date}`);
+    sender.close();
+    receiver.close();
+  });
+});

@@ -1,4 +1,7 @@
-/** The chat against clients that forge what the server owns: the fields of relayed frames. */
+/**
+ * The chat against clients that forge what the server owns: fields of relayed frames, and call
+ * signaling that MDN's video-call client sends without a target.
+ */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, TestClient, type Running } from './chat-helpers.js';
@@ -71,5 +74,61 @@ describe('server-owned fields in relayed frames', () => {
     assert.ok(typeof got.date === 'number' && got.date >= before, `the server's clock, not the forged ${FORGED.date}`);
     sender.close();
     receiver.close();
+  });
+});
+
+describe("signaling without a target (MDN's client hangs up with \"target\": null)", () => {
+  it('after an offer and an answer › a hang-up with target null reaches the call partner alone', async () => {
+    const caller = await signedIn('ring-caller');
+    const callee = await signedIn('ring-callee');
+    const bystander = await signedIn('ring-bystander');
+    await Promise.all([caller.drain(), callee.drain(), bystander.drain()]);
+    caller.send({ name: 'ring-caller', target: 'ring-callee', type: 'video-offer', sdp: SDP });
+    await callee.next('video-offer');
+    callee.send({ name: 'ring-callee', target: 'ring-caller', type: 'video-answer', sdp: { ...SDP, type: 'answer' } });
+    await caller.next('video-answer');
+
+    callee.send({ name: 'ring-callee', target: null, type: 'hang-up' });
+    const hangUp = await caller.next('hang-up');
+    assert.equal(hangUp.name, 'ring-callee');
+    assert.equal(hangUp.target, 'ring-caller');
+    assert.deepEqual((await bystander.drain()).filter((f) => f.type === 'hang-up'), []);
+    assert.deepEqual((await callee.drain()).filter((f) => f.type === 'error'), []);
+    for (const c of [caller, callee, bystander]) c.close();
+  });
+
+  it('the callee hangs up before answering › its target-less hang-up reaches whoever offered', async () => {
+    const caller = await signedIn('decline-caller');
+    const callee = await signedIn('decline-callee');
+    await caller.drain();
+    caller.send({ name: 'decline-caller', target: 'decline-callee', type: 'video-offer', sdp: SDP });
+    await callee.next('video-offer');
+    callee.send({ type: 'hang-up', name: 'decline-callee' });
+    assert.equal((await caller.next('hang-up')).name, 'decline-callee');
+    caller.close();
+    callee.close();
+  });
+
+  it('target-less signaling with no call › UNKNOWN_TARGET; after a hang-up the call is over, so again UNKNOWN_TARGET', async () => {
+    const alone = await signedIn('no-call');
+    alone.send({ type: 'new-ice-candidate', target: null, candidate: CANDIDATE });
+    assert.equal((await alone.next('error')).code, 'UNKNOWN_TARGET');
+
+    const peer = await signedIn('no-call-peer');
+    alone.send({ type: 'video-offer', target: 'no-call-peer', sdp: SDP });
+    await peer.next('video-offer');
+    alone.send({ type: 'hang-up', target: null });
+    await peer.next('hang-up');
+    alone.send({ type: 'hang-up', target: null });
+    assert.equal((await alone.next('error')).code, 'UNKNOWN_TARGET');
+    alone.close();
+    peer.close();
+  });
+
+  it('a target that is not a name (a number) › MISSING_FIELD, the connection stays', async () => {
+    const client = await signedIn('bad-target');
+    client.send({ type: 'video-offer', target: 42, sdp: SDP });
+    assert.equal((await client.next('error')).code, 'MISSING_FIELD');
+    client.close();
   });
 });

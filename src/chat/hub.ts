@@ -20,7 +20,7 @@ import {
   unsubscribedFrame, userlistFrame, usernameFrame,
 } from './frames.js';
 import { joinDirect, missedFrames, roomHistory, splitDirect } from './replay.js';
-import { relayedFrame } from './signaling.js';
+import { CallPartners, callSignal, relayedFrame } from './signaling.js';
 import type { ChatMetrics } from './index.js';
 
 const FRAME_TYPE = /^\{"type":"([^"]+)"/;
@@ -69,6 +69,7 @@ export class ChatHub implements ClientHandler {
   readonly #byName = new Map<string, ChatClient>();
   readonly #stops: (() => void)[] = [];
   readonly #tokenDigest: Buffer | undefined;
+  readonly #calls = new CallPartners();
 
   constructor(private readonly options: HubOptions) {
     this.#bus = options.bus;
@@ -205,6 +206,7 @@ export class ChatHub implements ClientHandler {
     if (name === undefined) return;
     client.name = undefined;
     if (this.#byName.get(name) === client) this.#byName.delete(name);
+    this.#calls.forget(name);
     await this.#bus.presence.release(ONLINE_SET, name, client.session);
     await this.#bus.presence.release(NAMES_SET, name, client.session);
   }
@@ -242,15 +244,22 @@ export class ChatHub implements ClientHandler {
     throw socketError('MISSING_FIELD', 'You are in several rooms: say which one with "room".');
   }
 
-  async #targeted(client: ChatClient, target: string, payload: Record<string, unknown>): Promise<void> {
+  async #targeted(client: ChatClient, requested: string | undefined, payload: Record<string, unknown>): Promise<void> {
     const name = await this.#ensureName(client);
+    const target = requested ?? this.#calls.of(name);
+    if (target === undefined) throw socketError('UNKNOWN_TARGET', 'No "target", and no call to send this to.');
     if (!(await this.#bus.presence.members(ONLINE_SET)).includes(target)) throw socketError('UNKNOWN_TARGET', `No user named "${escapeHtml(target.slice(0, 64))}" is online.`);
+    this.#calls.note(name, target, String(payload.type));
     await this.#bus.publish(DIRECT_CHANNEL, joinDirect(target, relayedFrame(payload, { name, id: client.id }, target)));
   }
 
   #onDirect(message: BusMessage): void {
     const { target, frame } = splitDirect(message.data);
-    this.#byName.get(target)?.deliver(DIRECT_CHANNEL, message.seq, withSeq(frame, message.seq));
+    const client = this.#byName.get(target);
+    if (client === undefined) return;
+    const signal = callSignal(frame);
+    if (signal !== undefined) this.#calls.note(target, signal.from, signal.type);
+    client.deliver(DIRECT_CHANNEL, message.seq, withSeq(frame, message.seq));
   }
 
   // --- rooms and topics --------------------------------------------------------------------
@@ -396,7 +405,10 @@ export class ChatHub implements ClientHandler {
     for (const room of client.rooms) this.#channels.leave(roomChannel(room), client);
     for (const topic of client.topics) this.#channels.leave(topicChannel(topic), client);
     const name = client.name;
-    if (name !== undefined && this.#byName.get(name) === client) this.#byName.delete(name);
+    if (name !== undefined && this.#byName.get(name) === client) {
+      this.#byName.delete(name);
+      this.#calls.forget(name);
+    }
     if (client.superseded || client.session === '') return;
     if (this.#live.get(client.session) === client) this.#live.delete(client.session);
     if (name !== undefined) {

@@ -33,3 +33,38 @@ export function relayedFrame(payload: Readonly<Record<string, unknown>>, sender:
   for (const field of SIGNALING_FIELDS[type] ?? []) if (payload[field] !== undefined) frame[field] = payload[field];
   return JSON.stringify(frame);
 }
+
+/** A relayed frame's type and sender, read back where it is delivered; undefined for frames that do not change a call. */
+const CALL_FRAME = /^\{"type":"(video-offer|video-answer|hang-up)","name":/;
+
+export function callSignal(frame: string): { type: string; from: string } | undefined {
+  const m = CALL_FRAME.exec(frame);
+  if (m === null) return undefined;
+  const { name } = JSON.parse(frame) as { name: string };
+  return { type: m[1]!, from: name };
+}
+
+/**
+ * Whom each user of this instance is in a call with: the last user it sent a video-offer or
+ * video-answer to, or received one from. MDN's client sends `hang-up` with `"target": null` (it
+ * forgets its peer before telling it), and MDN's server broadcast target-less frames to everyone;
+ * here such a signaling frame goes to the call partner alone. A hang-up ends the call on both
+ * sides, and a user who leaves or changes name has no partner any more.
+ */
+export class CallPartners {
+  readonly #partner = new Map<string, string>();
+
+  /** `user` sent a frame of `type` to `peer`, or received one from it. */
+  note(user: string, peer: string, type: string): void {
+    if (type === 'video-offer' || type === 'video-answer') this.#partner.set(user, peer);
+    else if (type === 'hang-up' && this.#partner.get(user) === peer) this.#partner.delete(user);
+  }
+
+  of(user: string): string | undefined {
+    return this.#partner.get(user);
+  }
+
+  forget(user: string): void {
+    this.#partner.delete(user);
+  }
+}

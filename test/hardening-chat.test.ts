@@ -1,6 +1,7 @@
 /**
- * The chat against clients that forge what the server owns: fields of relayed frames, and call
- * signaling that MDN's video-call client sends without a target.
+ * The chat against clients that forge what the server owns: fields of relayed frames, call
+ * signaling that MDN's video-call client sends without a target, and names that pass for
+ * someone else's.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,6 +130,62 @@ describe("signaling without a target (MDN's client hangs up with \"target\": nul
     const client = await signedIn('bad-target');
     client.send({ type: 'video-offer', target: 42, sdp: SDP });
     assert.equal((await client.next('error')).code, 'MISSING_FIELD');
+    client.close();
+  });
+});
+
+describe('look-alike and invisible names', () => {
+  /** Signs in as `name` and returns what the server said: the name given, or the error code. */
+  async function nameFor(client: TestClient, name: string): Promise<{ given?: string; error?: string; rejected?: boolean }> {
+    client.send({ type: 'username', name, id: client.id, date: Date.now() });
+    for (;;) {
+      const frame = await client.next();
+      if (frame.type === 'error') return { error: String(frame.code) };
+      if (frame.type === 'rejectusername') return { given: String(frame.name), rejected: true };
+      if (frame.type === 'username' && frame.id === client.id) return { given: String(frame.name) };
+    }
+  }
+
+  it('alice, аlice (Cyrillic а), alice+U+200B, U+202E+ecila, aliсe (Cyrillic с) › never online as five look-alikes: numbered or BAD_NAME', async () => {
+    const clients = await Promise.all(Array.from({ length: 5 }, () => TestClient.connect(running.wsUrl)));
+    const [latin, cyrillicA, zeroWidth, reversed, cyrillicS] = clients as [TestClient, TestClient, TestClient, TestClient, TestClient];
+    assert.deepEqual(await nameFor(latin, 'alice'), { given: 'alice' });
+    const a = await nameFor(cyrillicA, '\u0430lice');
+    assert.equal(a.rejected, true, 'rejectusername with the name it was given');
+    assert.match(a.given!, /^\u0430lice\d+$/);
+    assert.deepEqual(await nameFor(zeroWidth, 'alice\u200b'), { error: 'BAD_NAME' });
+    assert.deepEqual(await nameFor(reversed, '\u202eecila'), { error: 'BAD_NAME' });
+    const s = await nameFor(cyrillicS, 'ali\u0441e');
+    assert.equal(s.rejected, true);
+    assert.match(s.given!, /^ali\u0441e\d+$/);
+    assert.notEqual(s.given!.replace('\u0441', 'c'), a.given!.replace('\u0430', 'a'), 'the two numbered look-alikes do not look alike either');
+
+    cyrillicA.send({ type: 'message', text: 'it is me, alice', date: 1 });
+    for (;;) {
+      const m = await latin.next('message');
+      if (m.text !== 'it is me, alice') continue;
+      assert.equal(m.name, a.given, "the message does not read as alice's");
+      break;
+    }
+    for (const c of clients) c.close();
+  });
+
+  it('a fullwidth name (ｃａｒｏｌ) › taken as its NFKC form: carol, or numbered when carol is online', async () => {
+    const first = await TestClient.connect(running.wsUrl);
+    const second = await TestClient.connect(running.wsUrl);
+    assert.deepEqual(await nameFor(first, 'carol'), { given: 'carol' });
+    const wide = await nameFor(second, '\uff43\uff41\uff52\uff4f\uff4c');
+    assert.deepEqual(wide, { given: 'carol1', rejected: true });
+    first.close();
+    second.close();
+  });
+
+  it('names with nothing visible, or with invisible or control characters anywhere › BAD_NAME', async () => {
+    const client = await TestClient.connect(running.wsUrl);
+    for (const name of ['\u3164', '\u200b\u200b', ' \u2800 ', 'bo\u00adb', 'a\u2066b', 'x\u0085y', 'ev\u200de']) {
+      assert.deepEqual(await nameFor(client, name), { error: 'BAD_NAME' }, JSON.stringify(name));
+    }
+    assert.deepEqual(await nameFor(client, 'Zoë ❤\ufe0f'), { given: 'Zoë ❤\ufe0f' }, 'accents, emoji and their presentation selector are fine');
     client.close();
   });
 });

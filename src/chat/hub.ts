@@ -14,7 +14,8 @@ import {
 } from './channels.js';
 import { DetachedSessions, type DetachedSession } from './sessions.js';
 import { SocketError, socketError } from './errors.js';
-import { DEFAULT_ROOM, escapeHtml, normalizeName, parseClientMessage, validRoom, type ClientMessage, type ResumeHints } from './protocol.js';
+import { DEFAULT_ROOM, escapeHtml, parseClientMessage, validRoom, type ClientMessage, type ResumeHints } from './protocol.js';
+import { nameKey, normalizeName } from './name-rules.js';
 import {
   errorFrame, idFrame, joinedFrame, leftFrame, messageFrame, rejectUsernameFrame, resumedFrame, subscribedFrame,
   unsubscribedFrame, userlistFrame, usernameFrame,
@@ -75,7 +76,7 @@ export class ChatHub implements ClientHandler {
     this.#bus = options.bus;
     this.#channels = new LocalChannels(options.bus, options.metrics ? countDelivery(options.metrics) : undefined);
     this.#detached = new DetachedSessions(options.graceMs, (state) => {
-      if (state.name !== undefined) this.#background(this.#bus.presence.release(NAMES_SET, state.name, state.session));
+      if (state.name !== undefined) this.#background(this.#bus.presence.release(NAMES_SET, nameKey(state.name), state.session));
     });
     this.#tokenDigest = options.apiToken === undefined ? undefined : digest(options.apiToken);
     this.#stops.push(this.#bus.subscribe(DIRECT_CHANNEL, (m) => this.#onDirect(m)));
@@ -184,12 +185,12 @@ export class ChatHub implements ClientHandler {
     await this.#bus.publish(ALL_CHANNEL, usernameFrame(given, client.id, date));
   }
 
-  /** `bob` taken → `bob1`, `bob2`… (MDN's sample server appends a number the same way). */
+  /** `bob` taken → `bob1`, `bob2`… (MDN's sample server appends a number the same way); look-alikes count as taken. */
   async #claimUnique(wanted: string, owner: string): Promise<string> {
     const presence = this.#bus.presence;
-    if (await presence.claim(NAMES_SET, wanted, owner)) return wanted;
+    if (await presence.claim(NAMES_SET, nameKey(wanted), owner)) return wanted;
     for (let n = 1; n < MAX_SUFFIX; n++) {
-      if (await presence.claim(NAMES_SET, wanted + n, owner)) return wanted + n;
+      if (await presence.claim(NAMES_SET, nameKey(wanted + n), owner)) return wanted + n;
     }
     throw socketError('BAD_NAME', 'Every variant of this name is taken.');
   }
@@ -208,7 +209,7 @@ export class ChatHub implements ClientHandler {
     if (this.#byName.get(name) === client) this.#byName.delete(name);
     this.#calls.forget(name);
     await this.#bus.presence.release(ONLINE_SET, name, client.session);
-    await this.#bus.presence.release(NAMES_SET, name, client.session);
+    await this.#bus.presence.release(NAMES_SET, nameKey(name), client.session);
   }
 
   /** A client that talks before choosing a name (the seed's snippet does) is `guest-<id>`. */
@@ -323,7 +324,7 @@ export class ChatHub implements ClientHandler {
       this.#detached.add(state.state);
       throw socketError('RESUME_FAILED', 'The server restarted since; start a new session.');
     }
-    if (state.state.name !== undefined && !(await this.#bus.presence.claim(NAMES_SET, state.state.name, session))) {
+    if (state.state.name !== undefined && !(await this.#bus.presence.claim(NAMES_SET, nameKey(state.state.name), session))) {
       throw socketError('RESUME_FAILED', 'The name was given to someone else.');
     }
     // Let go of what this connection had under the session from its `id` frame.

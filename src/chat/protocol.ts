@@ -32,24 +32,12 @@ export interface ResumeHints {
 }
 
 const ROOM = /^[\p{L}\p{N}_-]{1,64}$/u;
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const MAX_NAME = 32;
-// A lone surrogate goes out as U+FFFD: "\ud800" and "\ud801" would be two names that look the same (test/fuzz-socket.test.ts).
-const LONE_SURROGATE = /\p{Cs}/u;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Names and texts are delivered safe to insert as HTML: the seed's client uses innerHTML. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/** The canonical (escaped, trimmed) form of a requested user name. */
-export function normalizeName(raw: string): string {
-  const name = raw.trim();
-  if (name.length === 0 || name.length > MAX_NAME || CONTROL.test(name) || LONE_SURROGATE.test(name)) throw socketError('BAD_NAME');
-  return escapeHtml(name);
 }
 
 export function validRoom(room: unknown): room is string {

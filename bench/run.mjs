@@ -75,6 +75,9 @@ function startBoutique(port, dbFile, extra = {}) {
       // The chat's per-socket flood limit (20 msg/s by default) would close the full-speed sender.
       WS_RATE_LIMIT: '100000',
       RATE_LIMIT_MAX: '0',
+      // Every load client comes from 127.0.0.1: the per-client socket cap and handshake rate would refuse most.
+      WS_MAX_PER_CLIENT: '0',
+      WS_HANDSHAKE_RATE: '0',
       NODE_ENV: 'production',
     },
   });

@@ -17,7 +17,8 @@ const mb = (n: number): string => (n / 1024 / 1024).toFixed(1) + ' MiB';
 async function serve(): Promise<void> {
   const { buildApp } = await import('../src/app.js');
   const { testConfig } = await import('../src/config.js');
-  const app = await buildApp(testConfig({ wsRateLimit: 100_000 }));
+  // A thousand clients from one address: the per-client cap and handshake rate are lifted.
+  const app = await buildApp(testConfig({ wsRateLimit: 100_000, wsMaxPerClient: 0, wsHandshakeRate: 0 }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

@@ -18,7 +18,7 @@ const DEADLINE_MS = 60_000;
 
 async function startInstance(name: string, databaseUrl: string, prefix: string): Promise<{ child: ChildProcess; ws: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, INSTANCE_ID: name, LOG_LEVEL: 'info', WS_RATE_LIMIT: '100000', CHAT_HISTORY: '0' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, INSTANCE_ID: name, LOG_LEVEL: 'info', WS_RATE_LIMIT: '100000', CHAT_HISTORY: '0', WS_MAX_PER_CLIENT: '0', WS_HANDSHAKE_RATE: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let log = '';

@@ -19,7 +19,7 @@ const IN_FLIGHT = 16;
 
 async function start(dir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'b.db')}`, LOG_LEVEL: 'warn', WS_RATE_LIMIT: '1000' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'b.db')}`, LOG_LEVEL: 'warn', WS_RATE_LIMIT: '1000', WS_MAX_PER_CLIENT: '0', WS_HANDSHAKE_RATE: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {

@@ -21,10 +21,12 @@ import { registerHttp } from './http/index.js';
 import { Access } from './http/auth.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
+import { registerCsrfGuard } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { frameworkErrors } from './http/error-handler.js';
 import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
 import type { NavLink } from './http/html.js';
+import { proxyTrust } from './http/connection-limits.js';
 import { metaRoutes } from './http/meta-routes.js';
 import { pageRoutes } from './pages/routes.js';
 import { attachChat, type ChatService } from './chat/index.js';
@@ -117,6 +119,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     childLoggerFactory: requestLogger,
     // Our own onResponse hook writes the one line per request (src/http/index.ts).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    // The same rule the WebSocket upgrade applies (src/http/connection-limits.ts): one client address.
+    trustProxy: config.trustProxy === false ? false : proxyTrust(config.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: false,
     exposeHeadRoutes: true,
@@ -178,9 +182,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // First, so a preflight gets its Access-Control-* headers before auth or a route looks at it.
   await registerCors(app, config);
+  // Before every other check, so each request counts, those refused later (a wrong token) too.
+  await registerRateLimit(app, config);
+  registerCsrfGuard(app, config);
   registerSecurityHeaders(app);
   await registerHttp(app, access, registry.schemas);
-  await registerRateLimit(app, config);
   registerMetrics(app, metrics);
   await app.register(metaRoutes);
   for (const routes of mounted.routes) await app.register(routes);
@@ -189,6 +195,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       subscriptions,
       keepAliveMs: config.sseKeepAliveMs,
       sendBufferMax: config.wsSendBufferMax,
+      maxPerClient: config.sseMaxPerClient,
       accepting: () => services.accepting,
       onSlowReader: () => metrics.countDroppedStream('slow_reader'),
     }),

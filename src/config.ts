@@ -5,8 +5,12 @@
  * ConfigError whose message is the one line the entry point prints.
  */
 import { hostname } from 'node:os';
+import proxyAddr from '@fastify/proxy-addr';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Which proxies' X-Forwarded-* headers are believed: none, every hop, or these addresses and CIDR ranges. */
+export type TrustProxy = boolean | string[];
 
 export interface Config {
   port: number;
@@ -17,6 +21,7 @@ export interface Config {
   apiToken: string | undefined;
   readTokenRequired: boolean;
   allowedOrigins: string[] | undefined;
+  trustProxy: TrustProxy;
   logLevel: LogLevel;
   bodyLimit: number;
   chatHistory: number;
@@ -24,7 +29,10 @@ export interface Config {
   wsRateLimit: number;
   wsHeartbeatMs: number;
   wsSendBufferMax: number;
+  wsMaxPerClient: number;
+  wsHandshakeRate: number;
   sseKeepAliveMs: number;
+  sseMaxPerClient: number;
   logRetentionMs: number;
   logRetentionCount: number;
   rateLimitMax: number;
@@ -98,11 +106,33 @@ function origins(raw: string, env: string): string[] | undefined {
   if (raw.trim() === '') return undefined;
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
   for (const o of list) {
-    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) {
+    if (o !== '*' && !(/^https?:\/\/[^/\s]+$/.test(o) && URL.canParse(o))) {
       throw new ConfigError(`${env} must be a comma-separated list of origins like https://shop.example, got ${shown(o)}`);
     }
   }
-  return list.includes('*') ? undefined : list;
+  // Browsers send an origin serialised (lower-case, no default port): so is the list, to compare whole.
+  return list.includes('*') ? undefined : list.map((o) => new URL(o).origin);
+}
+
+/** A token anyone could guess in a few tries protects nothing: refuse it at start-up. Its value is never shown. */
+const MIN_TOKEN = 16;
+function apiToken(raw: string, env: string): string | undefined {
+  if (raw === '') return undefined;
+  if (raw.length < MIN_TOKEN) throw new ConfigError(`${env} must be at least ${MIN_TOKEN} characters, got ${raw.length}`);
+  return raw;
+}
+
+function trustProxy(raw: string, env: string): TrustProxy {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(list);
+  } catch {
+    throw new ConfigError(`${env} must be true, false or a comma-separated list of proxy addresses or CIDR ranges, got ${shown(raw)}`);
+  }
+  return list;
 }
 
 function logLevel(raw: string, env: string): LogLevel {
@@ -123,9 +153,10 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   databaseUrl: { key: 'databaseUrl', env: 'DATABASE_URL', fallback: 'sqlite:./data/boutique.db', parse: databaseUrl, description: 'sqlite:<path>, sqlite::memory: or postgres://user@host/db' },
   redisUrl: { key: 'redisUrl', env: 'REDIS_URL', fallback: undefined, parse: redisUrl, description: 'redis://host:port to share chat and events between instances; unset: in-process bus' },
   redisPrefix: { key: 'redisPrefix', env: 'REDIS_PREFIX', fallback: 'boutique:', parse: redisPrefix, description: 'Prefix of every Redis key and channel, so several shops can share one Redis' },
-  apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: optionalText, description: 'When set, writes need Authorization: Bearer <token>' },
+  apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: apiToken, description: 'When set (16 characters or more), writes need Authorization: Bearer <token>' },
   readTokenRequired: { key: 'readTokenRequired', env: 'BOUTIQUE_READ_TOKEN_REQUIRED', fallback: 'false', parse: boolean, description: 'When true (and a token is set), reads need the token too' },
-  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: 'Comma-separated origins allowed for WebSocket handshakes and CORS; unset: WebSockets from any origin, no CORS headers (same-origin only)' },
+  allowedOrigins: { key: 'allowedOrigins', env: 'ALLOWED_ORIGINS', fallback: undefined, parse: origins, description: "Comma-separated origins allowed for WebSocket handshakes, CORS and form posts, compared whole (list this server's own public origin too: browsers' sockets are checked against the list alone); unset: WebSockets from any origin, no CORS headers (same-origin only), form posts from this origin only" },
+  trustProxy: { key: 'trustProxy', env: 'TRUST_PROXY', fallback: 'false', parse: trustProxy, description: 'Believe X-Forwarded-For/-Proto/-Host from these proxies: false, true (every hop) or their comma-separated addresses/CIDR ranges (or loopback, uniquelocal); decides the client address of the rate limit and the per-client caps' },
   logLevel: { key: 'logLevel', env: 'LOG_LEVEL', fallback: 'info', parse: logLevel, description: LOG_LEVELS.join(', ') },
   bodyLimit: { key: 'bodyLimit', env: 'BODY_LIMIT', fallback: '1048576', parse: integer(1024, 100 * 1024 * 1024), description: 'Largest request body in bytes (413 above it)' },
   chatHistory: { key: 'chatHistory', env: 'CHAT_HISTORY', fallback: '50', parse: integer(0, 10_000), description: 'Messages of a room sent to a client when it joins' },
@@ -133,7 +164,10 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   wsRateLimit: { key: 'wsRateLimit', env: 'WS_RATE_LIMIT', fallback: '20', parse: integer(1, 100_000), description: 'Messages per second one socket may send (burst of twice that); close 1008 when flooded' },
   wsHeartbeatMs: { key: 'wsHeartbeatMs', env: 'WS_HEARTBEAT_MS', fallback: '30000', parse: integer(100, 3_600_000), description: 'Ping interval; a peer silent for two intervals is dropped' },
   wsSendBufferMax: { key: 'wsSendBufferMax', env: 'WS_SEND_BUFFER_MAX', fallback: '1048576', parse: integer(1024, 1024 * 1024 * 1024), description: 'Bytes queued for one WebSocket or event stream before it is cut off as a slow reader' },
+  wsMaxPerClient: { key: 'wsMaxPerClient', env: 'WS_MAX_PER_CLIENT', fallback: '256', parse: integer(0, 10_000_000), description: 'Open WebSockets one client address may hold (0: no cap); the handshake over it is refused with 429' },
+  wsHandshakeRate: { key: 'wsHandshakeRate', env: 'WS_HANDSHAKE_RATE', fallback: '20', parse: integer(0, 100_000), description: 'WebSocket handshakes per second one client address may make (bursts of twice that; 0: no limit); 429 above it' },
   sseKeepAliveMs: { key: 'sseKeepAliveMs', env: 'SSE_KEEPALIVE_MS', fallback: '15000', parse: integer(100, 3_600_000), description: 'Interval of keep-alive comments on /events' },
+  sseMaxPerClient: { key: 'sseMaxPerClient', env: 'SSE_MAX_PER_CLIENT', fallback: '64', parse: integer(0, 10_000_000), description: 'Open /events streams one client address may hold (0: no cap); 429 over it' },
   logRetentionMs: { key: 'logRetentionMs', env: 'LOG_RETENTION_MS', fallback: '86400000', parse: integer(60_000, 365 * 86_400_000), description: 'How long the change log keeps an entry for resume and replay (older positions get a reset)' },
   logRetentionCount: { key: 'logRetentionCount', env: 'LOG_RETENTION_COUNT', fallback: '100000', parse: integer(100, 10_000_000), description: 'The most entries the change log keeps (the newest); a resume from before them gets a reset' },
   rateLimitMax: { key: 'rateLimitMax', env: 'RATE_LIMIT_MAX', fallback: '0', parse: integer(0, 10_000_000), description: 'HTTP requests per client per window (0: no limit); 429 with Retry-After above it' },

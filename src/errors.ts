@@ -21,6 +21,7 @@ interface CatalogueEntry {
 export const CATALOGUE = {
   BAD_REQUEST: { status: 400, slug: 'bad-request', title: 'Bad request', description: 'The request could not be read: malformed JSON, or a query parameter with a bad value.' },
   UNAUTHORIZED: { status: 401, slug: 'unauthorized', title: 'Unauthorized', description: 'A bearer token is configured and the request did not carry it.' },
+  FORBIDDEN: { status: 403, slug: 'forbidden', title: 'Forbidden', description: "A write sent as a form or plain text by another site's page (by its Origin or Sec-Fetch-Site): only this site's pages and ALLOWED_ORIGINS may send those." },
   NOT_FOUND: { status: 404, slug: 'not-found', title: 'Not found', description: 'No resource exists at this path.' },
   METHOD_NOT_ALLOWED: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed', description: 'The path exists but does not take this method; the Allow header lists the ones it takes.' },
   NOT_ACCEPTABLE: { status: 406, slug: 'not-acceptable', title: 'Not acceptable', description: 'None of the media types in Accept can be served.' },

@@ -10,12 +10,12 @@ export function browserSkipReason(): string | undefined {
   return `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH) to run the browser tests`;
 }
 
-/** Debian's Chromium, headless, with the flags this machine needs (no sandbox as root, no background network). */
-export async function launchChromium(): Promise<Browser> {
+/** Debian's Chromium, headless, with the flags this machine needs (no sandbox as root, no background network) and any `extraArgs`. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', ...extraArgs],
   });
 }

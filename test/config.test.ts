@@ -35,7 +35,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://boutique@db/boutique',
       REDIS_URL: 'redis://cache:6379',
-      BOUTIQUE_API_TOKEN: 's3cret',
+      BOUTIQUE_API_TOKEN: 's3cret-of-16-characters',
       ALLOWED_ORIGINS: 'https://shop.example, http://localhost:5173',
       LOG_LEVEL: 'DEBUG',
     });
@@ -43,7 +43,7 @@ describe('loadConfig', () => {
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.databaseUrl, 'postgres://boutique@db/boutique');
     assert.equal(config.redisUrl, 'redis://cache:6379');
-    assert.equal(config.apiToken, 's3cret');
+    assert.equal(config.apiToken, 's3cret-of-16-characters');
     assert.deepEqual(config.allowedOrigins, ['https://shop.example', 'http://localhost:5173']);
     assert.equal(config.logLevel, 'debug');
   });

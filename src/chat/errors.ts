@@ -15,7 +15,7 @@ export const SOCKET_ERRORS = {
   BAD_FRAME: { message: 'The frame must be a JSON object with a string "type".' },
   UNKNOWN_TYPE: { message: 'Unknown message type.' },
   MISSING_FIELD: { message: 'A required field is missing or has the wrong type.' },
-  BAD_NAME: { message: 'A name is 1 to 32 characters, without control characters.' },
+  BAD_NAME: { message: 'A name is 1 to 32 characters, something visible, without control, invisible or direction-changing characters.' },
   BAD_ROOM: { message: 'A room name is 1 to 64 letters, digits, "-" or "_".' },
   NOT_IN_ROOM: { message: 'Join the room before sending to it.' },
   UNKNOWN_TARGET: { message: 'No user with that name is online.' },

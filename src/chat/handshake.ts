@@ -25,18 +25,16 @@ export function selectProtocol(offered: Iterable<string>): string | false {
 }
 
 /**
- * A foreign Origin is refused when ALLOWED_ORIGINS is set. No Origin (not a browser) and the
- * server's own origin (the /chat page it serves) are always allowed.
+ * With ALLOWED_ORIGINS set, a browser's Origin must be in the list, compared whole (scheme, host
+ * and port, as config normalises them), and against the list alone. Matching it against the Host
+ * header instead would accept an https:// page's socket on an http:// server, and a page on a
+ * rebound name (DNS rebinding), whose Host and Origin agree because both are the attacker's. No
+ * Origin: not a browser, so no visitor's browser to borrow.
  */
 export function originAllowed(req: IncomingMessage, allowed: readonly string[] | undefined): boolean {
   const origin = req.headers.origin;
   if (allowed === undefined || origin === undefined) return true;
-  if (allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+  return allowed.includes(origin);
 }
 
 /** The token a client presents at the handshake: `?token=` (browsers cannot set headers) or a bearer header. */
@@ -46,11 +44,12 @@ export function handshakeToken(req: IncomingMessage, url: URL): string | undefin
   return url.searchParams.get('token') ?? undefined;
 }
 
-export function refuseHandshake(socket: Duplex, status: number, message: string): void {
+export function refuseHandshake(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
   if (socket.writable) {
     const body = message + '\n';
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n${extra}` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }

@@ -90,7 +90,11 @@ export class ChatHub implements ClientHandler {
     if (!isChatChannel(entry.channel)) return;
     const frame = withSeq(entry.data, entry.position);
     if (entry.channel === DIRECT_CHANNEL) {
-      if (entry.recipient !== null) this.#sessions.byDigest(entry.recipient)?.deliver(DIRECT_CHANNEL, entry.position, frame);
+      const client = entry.recipient === null ? undefined : this.#sessions.byDigest(entry.recipient);
+      if (client !== undefined) {
+        this.#direct.delivered(client, frame);
+        client.deliver(DIRECT_CHANNEL, entry.position, frame);
+      }
       this.options.metrics?.countChatFrame('out', FRAME_TYPE.exec(frame)?.[1] ?? 'unknown');
       return;
     }
@@ -185,6 +189,7 @@ export class ChatHub implements ClientHandler {
     for (const room of client.rooms) this.#channels.leave(roomChannel(room), client);
     this.#topics.removeAll(client);
     this.#names.detach(client);
+    if (client.name !== undefined) this.#direct.forget(client.name);
     if (!this.#sessions.detach(client)) return;
     await this.#names.leave(client);
   }

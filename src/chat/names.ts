@@ -4,14 +4,15 @@ import type { ChatClient } from './client.js';
 import { ALL_CHANNEL, NAMES_SET, ONLINE_SET } from './channels.js';
 import { chatEntry } from './log.js';
 import { socketError } from './errors.js';
-import { normalizeName } from './protocol.js';
+import { nameKey, normalizeName } from './name-rules.js';
 import { rejectUsernameFrame, userlistFrame, usernameFrame } from './frames.js';
 
 /** `bob` taken → `bob1`, `bob2`… up to this (MDN's sample server appends a number the same way). */
 const MAX_SUFFIX = 10_000;
 
 /**
- * Chat names: unique across instances (reserved in the bus's presence, owned by the session),
+ * Chat names: unique across instances and look-alikes (reserved in the bus's presence by their
+ * confusable skeleton, owned by the session),
  * who is online (the user list), and which local client answers to a name.
  */
 export class Names {
@@ -30,7 +31,7 @@ export class Names {
 
   /** The session that holds `name`, on whichever instance. */
   ownerOf(name: string): Promise<string | undefined> {
-    return this.bus.presence.owner(NAMES_SET, name);
+    return this.bus.presence.owner(NAMES_SET, nameKey(name));
   }
 
   /**
@@ -55,7 +56,7 @@ export class Names {
 
   /** Reserves `name` for `session` again (a resume); false when someone else holds it now. */
   reclaim(name: string, session: string): Promise<boolean> {
-    return this.bus.presence.claim(NAMES_SET, name, session);
+    return this.bus.presence.claim(NAMES_SET, nameKey(name), session);
   }
 
   /** Marks the client online under `name` (already reserved for its session) and sends the new user list. */
@@ -78,7 +79,7 @@ export class Names {
     client.name = undefined;
     this.detach(client, name);
     await this.bus.presence.release(ONLINE_SET, name, client.session);
-    await this.bus.presence.release(NAMES_SET, name, client.session);
+    await this.bus.presence.release(NAMES_SET, nameKey(name), client.session);
   }
 
   /** The client's socket is gone: offline now, the name still reserved for its session (a resume may come). */
@@ -101,7 +102,7 @@ export class Names {
 
   /** A reservation that lapsed (its session never came back). */
   release(name: string, session: string): Promise<void> {
-    return this.bus.presence.release(NAMES_SET, name, session);
+    return this.bus.presence.release(NAMES_SET, nameKey(name), session);
   }
 
   async online(): Promise<string[]> {
@@ -116,11 +117,12 @@ export class Names {
     await this.bus.signal(ALL_CHANNEL, userlistFrame(await this.online()));
   }
 
+  /** Names are reserved by their confusable skeleton (src/chat/name-rules.ts): a look-alike of a taken name is taken. */
   async #claimUnique(wanted: string, owner: string): Promise<string> {
     const presence = this.bus.presence;
-    if (await presence.claim(NAMES_SET, wanted, owner)) return wanted;
+    if (await presence.claim(NAMES_SET, nameKey(wanted), owner)) return wanted;
     for (let n = 1; n < MAX_SUFFIX; n++) {
-      if (await presence.claim(NAMES_SET, wanted + n, owner)) return wanted + n;
+      if (await presence.claim(NAMES_SET, nameKey(wanted + n), owner)) return wanted + n;
     }
     throw socketError('BAD_NAME', 'Every variant of this name is taken.');
   }

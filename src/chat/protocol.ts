@@ -7,13 +7,17 @@ import { socketError, SocketError } from './errors.js';
 
 export const DEFAULT_ROOM = 'lobby';
 
-/** Types that may carry a `target` and are forwarded to that user alone (WebRTC signaling). */
-export const TARGETED_TYPES: ReadonlySet<string> = new Set(['message', 'video-offer', 'video-answer', 'new-ice-candidate', 'hang-up']);
+/**
+ * WebRTC signaling (MDN's video-call sample): always for one user, the `target`; without one (MDN's
+ * client sends `hang-up` with `"target": null`), for the sender's call partner (src/chat/signaling.ts).
+ * A `message` with a `target` goes to that user alone too.
+ */
+export const SIGNALING_TYPES: ReadonlySet<string> = new Set(['video-offer', 'video-answer', 'new-ice-candidate', 'hang-up']);
 
 export type ClientMessage =
   | { type: 'username'; name: string; date: number }
   | { type: 'message'; text: string; date: number; room: string | undefined }
-  | { type: 'targeted'; target: string; payload: Record<string, unknown> }
+  | { type: 'targeted'; target: string | undefined; payload: Record<string, unknown> }
   | { type: 'join'; room: string }
   | { type: 'leave'; room: string }
   | { type: 'subscribe'; topic: string; token: string | undefined; after: number | undefined }
@@ -28,24 +32,12 @@ export interface ResumeHints {
 }
 
 const ROOM = /^[\p{L}\p{N}_-]{1,64}$/u;
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const MAX_NAME = 32;
-// A lone surrogate goes out as U+FFFD: "\ud800" and "\ud801" would be two names that look the same (test/fuzz-socket.test.ts).
-const LONE_SURROGATE = /\p{Cs}/u;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Names and texts are delivered safe to insert as HTML: the seed's client uses innerHTML. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
-
-/** The canonical (escaped, trimmed) form of a requested user name. */
-export function normalizeName(raw: string): string {
-  const name = raw.trim();
-  if (name.length === 0 || name.length > MAX_NAME || CONTROL.test(name) || LONE_SURROGATE.test(name)) throw socketError('BAD_NAME');
-  return escapeHtml(name);
 }
 
 export function validRoom(room: unknown): room is string {
@@ -99,9 +91,13 @@ export function parseClientMessage(text: string): ClientMessage {
   if (typeof type !== 'string') throw socketError('BAD_FRAME');
 
   const target = frame.target;
+  if (SIGNALING_TYPES.has(type)) {
+    if (target !== undefined && target !== null && typeof target !== 'string') throw socketError('MISSING_FIELD', '"target" must be a user name, or null for your call partner.');
+    return { type: 'targeted', target: typeof target === 'string' && target.length > 0 ? target : undefined, payload: frame };
+  }
   if (typeof target === 'string' && target.length > 0) {
-    if (!TARGETED_TYPES.has(type)) throw socketError('UNKNOWN_TYPE', `Type "${type.slice(0, 40)}" cannot carry a target.`);
-    if (type === 'message') str(frame, 'text');
+    if (type !== 'message') throw socketError('UNKNOWN_TYPE', `Type "${type.slice(0, 40)}" cannot carry a target.`);
+    str(frame, 'text');
     return { type: 'targeted', target, payload: frame };
   }
 

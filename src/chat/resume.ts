@@ -15,7 +15,8 @@ import type { Rooms } from './rooms.js';
 import type { TopicRequests } from './topic-requests.js';
 import { sessionDigest } from './log.js';
 import { socketError } from './errors.js';
-import { DEFAULT_ROOM, normalizeName, validRoom, type ResumeHints } from './protocol.js';
+import { DEFAULT_ROOM, validRoom, type ResumeHints } from './protocol.js';
+import { normalizeName } from './name-rules.js';
 import { idFrame, resumedFrame } from './frames.js';
 
 const GONE = 'Messages after your position are no longer kept (or never were); start a new session and read what you need again.';

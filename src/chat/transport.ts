@@ -15,8 +15,12 @@ import type { ChatLogger, ChatMetrics } from './metrics.js';
 import { SlowReaderPolicy } from '../live/slow-reader.js';
 import { FrameWriter, Outlet } from './frame-writer.js';
 import { CHAT_PATHS, handshakeToken, offeredProtocols, originAllowed, refuseHandshake, selectProtocol } from './handshake.js';
+import { ClientRate, ConnectionCounter, clientAddress, proxyTrust, type ProxyTrust } from '../http/connection-limits.js';
 
-export type TransportConfig = Pick<Config, 'wsMaxFrame' | 'wsRateLimit' | 'wsHeartbeatMs' | 'wsSendBufferMax' | 'allowedOrigins'>;
+export type TransportConfig = Pick<
+  Config,
+  'wsMaxFrame' | 'wsRateLimit' | 'wsHeartbeatMs' | 'wsSendBufferMax' | 'allowedOrigins' | 'trustProxy' | 'wsMaxPerClient' | 'wsHandshakeRate'
+>;
 
 /** What every socket of one transport shares: each SocketPeer holds this, not copies of it. */
 interface Shared {
@@ -38,7 +42,7 @@ class SocketPeer extends Outlet implements Peer {
   readonly bucket: TokenBucket;
   connection!: HubConnection;
 
-  constructor(ws: WebSocket, rate: number, private readonly shared: Shared) {
+  constructor(ws: WebSocket, rate: number, private readonly shared: Shared, readonly address: string) {
     super(ws);
     this.bucket = new TokenBucket(rate);
   }
@@ -82,6 +86,9 @@ export class ChatTransport {
   readonly #sockets = new Map<WebSocket, SocketPeer>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #shared: Shared;
+  readonly #trust: ProxyTrust;
+  readonly #handshakes: ClientRate;
+  readonly #perClient: ConnectionCounter;
   #accepting = true;
 
   constructor(
@@ -98,6 +105,9 @@ export class ChatTransport {
       handleProtocols: (protocols) => selectProtocol(protocols),
     });
     this.#shared = { writer: new FrameWriter(), slowReaders: new SlowReaderPolicy(config.wsSendBufferMax, () => metrics?.countDroppedClient('slow_reader')), logger, metrics };
+    this.#trust = proxyTrust(config.trustProxy);
+    this.#handshakes = new ClientRate(config.wsHandshakeRate);
+    this.#perClient = new ConnectionCounter(config.wsMaxPerClient);
     server.on('upgrade', this.serverOnUpgrade);
     this.#heartbeat = setInterval(() => this.#beat(), config.wsHeartbeatMs);
     this.#heartbeat.unref();
@@ -112,6 +122,10 @@ export class ChatTransport {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!CHAT_PATHS.has(url.pathname)) return refuseHandshake(socket, 404, 'No WebSocket endpoint here; use /socketserver.');
     if (!this.#accepting) return refuseHandshake(socket, 503, 'Shutting down.');
+    // Handshakes never reach the HTTP rate limit: they are limited here, per client address.
+    const address = clientAddress(req, this.#trust);
+    const wait = this.#handshakes.take(address);
+    if (wait !== undefined) return refuseHandshake(socket, 429, 'Too many WebSocket handshakes from your address.', { 'Retry-After': String(wait) });
     if (!originAllowed(req, this.config.allowedOrigins)) return refuseHandshake(socket, 403, 'Origin not allowed.');
     const offered = offeredProtocols(req);
     if (offered.length > 0 && selectProtocol(offered) === false) {
@@ -123,11 +137,20 @@ export class ChatTransport {
     const session = url.searchParams.get('session');
     const seq = Number(url.searchParams.get('seq') ?? '0');
     const resume = session !== null && Number.isSafeInteger(seq) && seq >= 0 ? { session, seq } : undefined;
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, authorized, resume));
+    if (!this.#perClient.open(address)) {
+      return refuseHandshake(socket, 429, 'Too many open WebSockets from your address; close one first.', { 'Retry-After': '5' });
+    }
+    let accepted = false;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted = true;
+      this.#accept(ws, authorized, resume, address);
+    });
+    // Without verifyClient, ws completes an upgrade, or refuses a malformed one, before returning.
+    if (!accepted) this.#perClient.close(address);
   };
 
-  #accept(ws: WebSocket, authorized: boolean, resume: { session: string; seq: number } | undefined): void {
-    const peer = new SocketPeer(ws, this.config.wsRateLimit, this.#shared);
+  #accept(ws: WebSocket, authorized: boolean, resume: { session: string; seq: number } | undefined, address: string): void {
+    const peer = new SocketPeer(ws, this.config.wsRateLimit, this.#shared, address);
     this.#sockets.set(ws, peer);
     peer.connection = this.hub.open(peer, authorized, resume);
     ws.on('message', this.#socketOnMessage);
@@ -174,6 +197,7 @@ export class ChatTransport {
       const peer = transport.#sockets.get(this);
       if (!peer) return;
       transport.#sockets.delete(this);
+      transport.#perClient.close(peer.address);
       peer.connection.close();
     })(this);
 

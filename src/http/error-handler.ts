@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { BoutiqueError, CATALOGUE, UnavailableError, type ErrorCode, type FieldError } from '../errors.js';
 import { html, page } from './html.js';
 import { negotiate } from './negotiate.js';
+import { bodyUnread, drainBody } from './body-drain.js';
+import { PLAIN_TEXT } from './plain-text.js';
 
 const ERROR_TYPES = ['application/problem+json', 'application/json', 'text/html', 'text/plain'] as const;
 
@@ -23,6 +25,7 @@ function messageOf(e: AjvError, sortable?: string): string {
   if (e.keyword === 'required') return 'is required';
   if (e.keyword === 'additionalProperties') return 'is not a known field';
   if (e.keyword === 'format' && e.params.format === 'email') return 'must be a valid email address';
+  if (e.keyword === 'format' && e.params.format === PLAIN_TEXT) return 'must not contain control characters, line breaks, direction overrides or unpaired surrogates';
   if (e.keyword === 'pattern' && sortable !== undefined) return `names an unknown field; sortable fields are ${sortable}`;
   if ((e.keyword === 'pattern' && e.params.pattern === '\\S') || (e.keyword === 'minLength' && e.params.limit === 1)) return 'must not be blank';
   return e.message ?? 'is invalid';
@@ -126,6 +129,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const error = toBoutiqueError(err, request);
     if (error.status >= 500) {
       request.log.error({ err, code: error.code }, 'request failed');
+    }
+    // An error can come before the body was read (too large, wrong type, no token): read the rest
+    // first so that the client is there to read the answer.
+    if (bodyUnread(request.raw)) {
+      return drainBody(request.raw).then(() => {
+        sendError(error, request, reply);
+      });
     }
     return sendError(error, request, reply);
   });

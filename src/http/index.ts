@@ -7,6 +7,8 @@ import { BoutiqueError } from '../errors.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerAuth, type Access } from './auth.js';
 import { collectRoutes } from './openapi.js';
+import { registerJsonBody } from './json-body.js';
+import { PLAIN_TEXT, isPlainText } from './plain-text.js';
 import { safeUrl } from '../logger.js';
 
 declare module 'fastify' {
@@ -24,6 +26,7 @@ function createValidators() {
   const body = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
   const query = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(body, ['email', 'date-time']);
+  body.addFormat(PLAIN_TEXT, { type: 'string', validate: isPlainText });
   addFormats.default(query, ['email', 'date-time']);
   return { body, query };
 }
@@ -52,6 +55,7 @@ export async function registerHttp(app: FastifyInstance, access: Access, schemas
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.query).compile(schema));
 
+  registerJsonBody(app);
   // RFC 7396 merge patches are JSON; HTML forms post urlencoded bodies (turned into JSON-shaped objects by each resource).
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   // Fastify parses text/plain by default; no route takes it, so such a body is a 415 rather than a confusing 422.

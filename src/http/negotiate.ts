@@ -20,10 +20,23 @@ export function negotiate<T extends string>(accept: string | undefined, offered:
   if (!cache) caches.set(offered, (cache = new Map()));
   const hit = cache.get(accept);
   if (hit !== undefined) return hit as T | null;
-  const chosen = (new Negotiator({ headers: { accept } }).mediaType(offered as T[]) as T | undefined) ?? null;
+  const chosen = (new Negotiator({ headers: { accept: withoutParameters(accept) } }).mediaType(offered as T[]) as T | undefined) ?? null;
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(accept, chosen);
   return chosen;
+}
+
+/** A media-range parameter other than `q`, its value a token or a quoted string. */
+const PARAMETER = /;\s*(?!q\s*=)[\w!#$%&'*+.^`|~-]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*)/gi;
+
+/**
+ * Drops media-range parameters other than q (RFC 9110 §12.5.1). Every representation here is
+ * UTF-8 with fixed parameters, so `application/json; charset=utf-8` or `text/csv; header=present`
+ * asks for what is served; Negotiator would match such a range only against an offer carrying the
+ * same parameter, and the answer would be a 406 for a client asking for exactly what it gets.
+ */
+export function withoutParameters(accept: string): string {
+  return accept.replace(PARAMETER, '');
 }
 
 export const CONTENT_TYPE: Record<MediaType, string> = {

@@ -62,9 +62,18 @@ export function represent<T>(
   }
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+/** What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180 field: quoted when it holds a comma, quote or line break. Text that a spreadsheet
+ * would run as a formula (`=HYPERLINK(…)`, `@SUM(…)`) is neutralised as OWASP recommends: a
+ * single quote in front and the field quoted, so it shows as the text it is. Only text: numbers
+ * are data, and JSON and the other representations keep every value exact.
+ */
 export function csvField(value: unknown): string {
   const s = value === null || value === undefined ? '' : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(s)) return `"'${s.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 

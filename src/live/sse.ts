@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { BoutiqueError } from '../errors.js';
 import { EVERY_RESPONSE } from '../http/security-headers.js';
+import { ConnectionCounter } from '../http/connection-limits.js';
 import { Gate, replayThenLive, type Missed } from './gate.js';
 import { SlowReaderPolicy } from './slow-reader.js';
 import { topicChannel, type Subscriptions, type TopicReplay } from './subscriptions.js';
@@ -102,10 +103,15 @@ function resumePoint(request: FastifyRequest, query: { after?: number | undefine
   return query.after ?? query.lastEventId;
 }
 
+const tooManyStreams = (max: number): BoutiqueError =>
+  new BoutiqueError('TOO_MANY_REQUESTS', `Your address has ${max} event streams open already (SSE_MAX_PER_CLIENT); close one first.`, { headers: { 'retry-after': '5' } });
+
 export interface SseOptions {
   subscriptions: Subscriptions;
   keepAliveMs: number;
   sendBufferMax: number;
+  /** Streams one client address may hold open at once (SSE_MAX_PER_CLIENT; 0: no cap). */
+  maxPerClient: number;
   /** False once shutdown began. */
   accepting: () => boolean;
   onSlowReader?: () => void;
@@ -123,6 +129,7 @@ export function sseRoutes(options: SseOptions) {
   const { subscriptions } = options;
   const grammar = subscriptions.grammar;
   const policy = new SlowReaderPolicy(options.sendBufferMax, options.onSlowReader);
+  const perClient = new ConnectionCounter(options.maxPerClient);
 
   const topicsOf = (request: EventsRequest): Topic[] => {
     const names = [...new Set(request.query.topic ?? grammar.collections)];
@@ -164,6 +171,9 @@ export function sseRoutes(options: SseOptions) {
       const topics = topicsOf(request);
       const after = resumePoint(request, request.query);
       if (!options.accepting()) throw new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
+      const address = request.ip;
+      if (!perClient.open(address)) throw tooManyStreams(options.maxPerClient);
+      request.raw.once('close', () => perClient.close(address));
 
       reply.hijack();
       reply.raw.writeHead(200, headers(request, reply));

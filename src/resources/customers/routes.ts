@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { POSITION_HEADER, represent } from '../../http/representation.js';
+import { redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
@@ -37,7 +38,7 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
     }, async (request, reply) => {
       const { value: customer, position } = await service.create({ name: request.body.name, email: request.body.email });
       reply.header('location', `/customers/${customer.value.id}`);
-      return represent(request, reply, customerView, customer.value, customer.version, { status: 201, position });
+      return redirectAfterForm(request, reply, `/customers/${customer.value.id}`, position) ?? represent(request, reply, customerView, customer.value, customer.version, { status: 201, position });
     });
 
     app.get('/customers/:id', {

@@ -1,11 +1,19 @@
 import { Type, type Static } from 'typebox';
 import { listQuerySchema } from '../../http/list-query.js';
+import { PLAIN_TEXT } from '../../http/plain-text.js';
 
 /**
  * The single source of truth for a customer: these schemas validate requests,
  * type the handlers and the store, and become the OpenAPI document.
  */
-const name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: '1–200 characters, not only spaces', examples: ['Scylla Buss'] });
+const name = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '\\S',
+  format: PLAIN_TEXT,
+  description: '1–200 characters, not only spaces; no control, line-break or direction-override characters',
+  examples: ['Scylla Buss'],
+});
 const email = Type.String({ format: 'email', maxLength: 254, description: 'Unique, ignoring case', examples: ['scylla.buss@codecademy.org'] });
 
 // Read-only fields may be sent back as received from a GET; they are ignored.

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound, validationFailed, type FieldError } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { POSITION_HEADER, represent } from '../../http/representation.js';
+import { redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { formFields, readBody } from '../../http/body.js';
@@ -89,7 +90,7 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
     }, async (request, reply) => {
       const { value: order, position } = await service.create(request.params.id, request.body.items);
       reply.header('location', `/customers/${order.value.customerId}/orders/${order.value.id}`);
-      return represent(request, reply, orderView, order.value, order.version, { status: 201, position });
+      return redirectAfterForm(request, reply, `/customers/${order.value.customerId}/orders/${order.value.id}`, position) ?? represent(request, reply, orderView, order.value, order.version, { status: 201, position });
     });
 
     app.get('/customers/:id/orders/:orderId', {

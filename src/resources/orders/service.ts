@@ -17,7 +17,18 @@ export interface OrderChanges {
   status?: OrderStatus | undefined;
 }
 
-export const totalOf = (items: readonly OrderItem[]): number => items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+/**
+ * The order's total in cents. Each line is exact (the schema bounds quantity and unit price), but
+ * 500 of them can pass 2^53 − 1, past which a JavaScript number, and the JSON a client parses,
+ * no longer counts every cent: such an order is refused as invalid rather than stored wrong.
+ */
+export function totalOf(items: readonly OrderItem[]): number {
+  const total = items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+  if (!Number.isSafeInteger(total)) {
+    throw validationFailed([{ field: 'items', message: `must not add up to more than ${Number.MAX_SAFE_INTEGER} cents` }]);
+  }
+  return total;
+}
 
 const versioned = (record: OrderRecord): Versioned<Order> => ({ value: presentOrder(record), version: orderVersion(record) });
 const change = (action: Change['action'], data: Order, previous?: Order): Change => ({ resource: ORDERS, action, data, previous });

@@ -45,8 +45,9 @@
           el('span', { text: path }),
           el('span', { className: 's-' + String(res.status)[0], text: res.status + ' · ' + ms.toFixed(1) + ' ms' }),
         ]);
-        if (res.status === 204) return { ok: true, status: 204, body: null };
-        return res.json().then(function (json) { return { ok: res.ok, status: res.status, body: json }; });
+        var position = Number(res.headers.get('Boutique-Log-Position') || 0);
+        if (res.status === 204) return { ok: true, status: 204, body: null, position: position };
+        return res.json().then(function (json) { return { ok: res.ok, status: res.status, body: json, position: position }; });
       });
   }
 
@@ -184,10 +185,15 @@
   $('token').value = sessionStorage.getItem('boutique-token') || '';
   $('token').addEventListener('change', function () { sessionStorage.setItem('boutique-token', $('token').value.trim()); });
 
+  // Where each table's copy stands in the change log: the Boutique-Log-Position of the GET that
+  // filled it, then the seq of each event applied. Subscribing after it joins the snapshot and the
+  // stream with nothing missed and nothing twice.
+  var positions = { customers: 0, orders: 0 };
+
   function load() {
     return Promise.all([api('GET', '/customers?per_page=100&sort=-id'), api('GET', '/orders?per_page=100&sort=-id')]).then(function (r) {
-      if (r[0].ok) { customers.clear(); r[0].body.forEach(function (c) { customers.set(c.id, c); }); }
-      if (r[1].ok) { orders.clear(); r[1].body.forEach(function (o) { orders.set(o.id, o); }); }
+      if (r[0].ok) { customers.clear(); r[0].body.forEach(function (c) { customers.set(c.id, c); }); positions.customers = r[0].position; }
+      if (r[1].ok) { orders.clear(); r[1].body.forEach(function (o) { orders.set(o.id, o); }); positions.orders = r[1].position; }
       renderCustomers();
       renderOrders();
     });
@@ -208,30 +214,31 @@
   }
 
   var attempt = 0;
-  var lastSeq = 0;
+  var socket = null;
+
+  function subscribe(topic) {
+    var msg = { type: 'subscribe', topic: topic, after: positions[topic] };
+    var token = $('token').value.trim();
+    if (token) msg.token = token;
+    socket.send(JSON.stringify(msg));
+  }
+
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/socketserver';
-    var socket = new WebSocket(url, 'json');
+    socket = new WebSocket(url, 'json');
     var state = $('socket-state');
     socket.onopen = function () {
       attempt = 0;
       state.textContent = 'socket: live';
       state.className = 'pill pill-on';
-      var token = $('token').value.trim();
-      ['customers', 'orders'].forEach(function (topic) {
-        var msg = { type: 'subscribe', topic: topic };
-        if (token) msg.token = token;
-        socket.send(JSON.stringify(msg));
-      });
+      ['customers', 'orders'].forEach(subscribe);
     };
     socket.onmessage = function (e) {
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
       if (msg.type === 'event') {
-        if (typeof msg.seq === 'number') {
-          if (msg.seq <= lastSeq) return;
-          lastSeq = msg.seq;
-        }
+        if (msg.seq <= positions[msg.topic]) return;
+        positions[msg.topic] = msg.seq;
         pushLog($('socket-log'), [
           el('span', { className: 't', text: time() }),
           el('span', { className: 'a-' + msg.action, text: msg.action }),
@@ -239,7 +246,17 @@
           el('span', { className: 't', text: 'seq ' + msg.seq }),
         ]);
         apply(msg);
+      } else if (msg.type === 'reset') {
+        // The log no longer holds every change since this copy: read the tables again, then go on live.
+        pushLog($('socket-log'), [
+          el('span', { className: 't', text: time() }),
+          el('span', { className: 'a-deleted', text: 'reset' }),
+          el('span', { text: msg.topic + ' → GET ' + msg.href }),
+          el('span', { className: 't', text: 'seq ' + msg.seq }),
+        ]);
+        load();
       } else if (msg.type === 'subscribed' || msg.type === 'error') {
+        if (msg.type === 'subscribed' && msg.seq > positions[msg.topic]) positions[msg.topic] = msg.seq;
         pushLog($('socket-log'), [
           el('span', { className: 't', text: time() }),
           el('span', { className: msg.type === 'error' ? 'a-deleted' : 'm', text: msg.type }),
@@ -252,8 +269,8 @@
       state.textContent = 'socket: reconnecting…';
       state.className = 'pill pill-off';
       var delay = Math.min(10000, 500 * Math.pow(2, attempt++)) * (0.75 + Math.random() / 2);
-      // Whatever changed while the socket was down is read again over HTTP.
-      setTimeout(function () { load().then(connect, connect); }, delay);
+      // Whatever changed while the socket was down arrives on resubscribing after each table's position.
+      setTimeout(connect, delay);
     };
   }
 

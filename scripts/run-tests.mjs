@@ -19,7 +19,8 @@ const files = only.length ? only : find('test').sort();
 const tap = join(mkdtempSync(join(tmpdir(), 'boutique-tests-')), 'report.tap');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  // A test that hangs fails after 5 minutes with its name instead of holding the run until CI gives up.
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 const report = readFileSync(tap, 'utf8');

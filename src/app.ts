@@ -77,6 +77,8 @@ export type BuildOptions = LogOptions & {
   timeouts?: Partial<HttpTimeouts>;
   /** The resources to serve; the registry's defaults (customers, orders) when not given. */
   resources?: readonly Resource[];
+  /** How long a disconnected chat session keeps its name (30 s); tests shorten it. */
+  chatGraceMs?: number;
 };
 
 /**
@@ -201,7 +203,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
   );
   await app.register(pageRoutes);
-  services.chat = attachChat(app, { config, bus, storage, writes, tail, replayer, subscriptions, access, logger: app.log, metrics });
+  services.chat = attachChat(app, { config, bus, storage, writes, tail, replayer, subscriptions, access, logger: app.log, metrics, ...(options.chatGraceMs !== undefined ? { graceMs: options.chatGraceMs } : {}) });
   metrics.observeConnections(() => services.chat.connections());
 
   app.addHook('preClose', async () => {

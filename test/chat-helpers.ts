@@ -1,6 +1,6 @@
 /** Shared by the chat tests: an app on a real port and a ws client that queues what it receives. */
 import WebSocket, { type ClientOptions } from 'ws';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type BuildOptions } from '../src/app.js';
 import { testConfig, type Config } from '../src/config.js';
 
 export interface Running {
@@ -10,8 +10,8 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startApp(overrides: Partial<Config> = {}): Promise<Running> {
-  const app = await buildApp(testConfig(overrides));
+export async function startApp(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<Running> {
+  const app = await buildApp(testConfig(overrides), options);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');

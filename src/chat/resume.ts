@@ -85,9 +85,9 @@ export class Sessions {
   /** `resume` (or `?session=&seq=` at the handshake, when `announce` sends the `id` frame first). */
   async resume(client: ChatClient, session: string, after: number, hints: ResumeHints, announce = false): Promise<void> {
     if (session === client.session) return;
-    const found = this.#take(session) ?? this.#fromHints(client, session, hints);
-    if (!found) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
-    const state = found;
+    const held = this.#take(session);
+    const state = held ?? this.#fromHints(client, session, hints);
+    if (!state) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
     const topics = state.topics.flatMap((name) => {
       const topic = this.subscriptions.grammar.parse(name);
       return topic ? [topic] : [];
@@ -99,7 +99,9 @@ export class Sessions {
     const early = reached ? this.tail.position : after;
     const before = reached ? await this.replayer.entries(after, early, filter) : undefined;
     if (before === undefined) {
-      this.#detached.add(state);
+      // A session this instance held keeps waiting for its grace period; what a client merely
+      // claimed (hints) is not kept, so a failed attempt leaves nothing behind to resume later.
+      if (held) this.#detached.add(held);
       throw socketError('RESUME_FAILED', GONE);
     }
     if (state.name !== undefined && !(await this.names.reclaim(state.name, session))) {

@@ -41,7 +41,8 @@ export class TopicRequests {
    * `subscribe`, live from now — or, with `after` (a REST response's Boutique-Log-Position, or the
    * last seq seen), every change after that position first, then live: nothing missed in between,
    * nothing twice. When the log no longer holds all of them, a `reset` frame says where to read
-   * the current state again instead.
+   * the current state again instead. `subscribed` comes last, once the client is caught up: its
+   * seq is where the live stream starts, and a position the client can always resume from.
    */
   async subscribe(client: ChatClient, name: string, token: string | undefined, after?: number): Promise<void> {
     const topic = this.parse(name);
@@ -56,7 +57,7 @@ export class TopicRequests {
         replay = reachable ? await this.subscriptions.replay([topic], after, cut) : { kind: 'reset', frames: [{ seq: cut, frame: resetFrame(topic.key, topic.href, cut) }] };
         return replay.frames;
       },
-      lead: (cut) => client.send(subscribedFrame(topic.key, cut)),
+      trail: (cut) => client.send(subscribedFrame(topic.key, cut)),
       channels: new Set([topicChannel(topic.key)]),
     });
   }

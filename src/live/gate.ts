@@ -59,6 +59,8 @@ export interface Replay<M extends Missed> {
   missed(cut: number): Promise<readonly M[]>;
   /** Sent before the missed frames (a `joined` or `resumed` frame), given the cut and the frames. */
   lead?(cut: number, missed: readonly M[]): void;
+  /** Sent after the missed frames, before the held live ones (a `subscribed` frame: caught up to the cut). */
+  trail?(cut: number): void;
   /** Held frames on these channels up to the cut were replayed; frames of other channels pass. */
   channels: ReadonlySet<string> | 'all';
 }
@@ -76,6 +78,7 @@ export async function replayThenLive<M extends Missed>(gate: Gate, replay: Repla
     const missed = await replay.missed(cut);
     replay.lead?.(cut, missed);
     for (const m of missed) gate.send(m.frame);
+    replay.trail?.(cut);
     const channels = replay.channels;
     gate.release((h) => h.seq === 0 || h.seq > cut || (channels !== 'all' && !channels.has(h.channel)));
     return { cut, missed };

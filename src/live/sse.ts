@@ -50,6 +50,17 @@ class EventStream extends Gate {
     this.#lastSeq = after;
   }
 
+  /**
+   * Marks the stream as caught up to `seq`: an event with an id and no data, which sets the
+   * client's last event id without dispatching anything (WHATWG HTML §9.2.6), so a stream that
+   * drops before its first event still resumes from where it started instead of from "now".
+   */
+  mark(seq: number): void {
+    if (seq <= this.#lastSeq) return;
+    this.#raw('id: ' + seq + '\n\n');
+    this.#lastSeq = seq;
+  }
+
   /** The reset events of a replay the log cannot give whole: each with the position the stream goes on from. */
   reset(frames: readonly Missed[]): void {
     for (const { seq, frame } of frames) this.#raw('id: ' + seq + '\ndata: ' + frame + '\n\n');
@@ -206,6 +217,7 @@ export function sseRoutes(options: SseOptions) {
           lead: () => {
             if (replay.kind === 'reset') stream.reset(replay.frames);
           },
+          trail: (cut) => stream.mark(cut),
           channels: new Set(topics.map((t) => topicChannel(t.key))),
         });
         stream.keepAlive(options.keepAliveMs);

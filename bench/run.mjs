@@ -9,6 +9,7 @@
  *   node bench/run.mjs --rounds 5      rounds per scenario (full: 3, quick: 1)
  *   node bench/run.mjs --connections 32,50   REST connection counts (full: both; quick: 50)
  *   node bench/run.mjs --signin 1000,10000   sign-in storm sizes (full: 1000 and 10000; quick: 500)
+ *   node bench/run.mjs --signin-timeout 60   seconds a storm may take before it is given up (full: 60; quick: 30)
  *   node bench/run.mjs --profile       Boutique runs under --cpu-prof; profiles land in bench/results/profiles/
  *   node bench/run.mjs --idle 5000     idle connections of the memory scenario (default 10000)
  *   node bench/run.mjs --out DIR       write DIR/<name>.json and .svg instead of bench/results/ (the smoke test)
@@ -37,7 +38,7 @@ const SCENARIOS = ['rest-read', 'rest-list', 'rest-create', 'pg-read', 'fanout',
 const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: SCENARIOS, profile: false, idle: undefined, out: join(HERE, 'results'), rounds: undefined, connections: undefined, signin: undefined };
+  const opts = { quick: false, only: SCENARIOS, profile: false, idle: undefined, out: join(HERE, 'results'), rounds: undefined, connections: undefined, signin: undefined, signinTimeout: undefined };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let value;
@@ -52,6 +53,7 @@ function parseArgs(argv) {
     else if (a === '--rounds') opts.rounds = Number(next());
     else if (a === '--connections') opts.connections = list(next()).map(Number);
     else if (a === '--signin') opts.signin = list(next()).map(Number);
+    else if (a === '--signin-timeout') opts.signinTimeout = Number(next());
     else throw new Error(`unknown argument ${a}`);
   }
   for (const s of opts.only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
@@ -62,7 +64,7 @@ const opts = parseArgs(process.argv.slice(2));
 const plan = {
   ...(opts.quick
     ? { rounds: 1, seconds: 0.5, warmup: 0.25, warmPacedSeconds: 0.5, pacedSeconds: 1, fullSeconds: 1, fanoutClients: 200, idle: 1000, settleMs: 500, signinClients: [500], signinTimeoutSeconds: 30 }
-    : { rounds: 3, seconds: 5, warmup: 1, warmPacedSeconds: 3, pacedSeconds: 10, fullSeconds: 5, fanoutClients: 1000, idle: 10_000, settleMs: 10_000, signinClients: [1000, 10_000], signinTimeoutSeconds: 60 }),
+    : { rounds: 3, seconds: 3, warmup: 1, warmPacedSeconds: 3, pacedSeconds: 10, fullSeconds: 3, fanoutClients: 1000, idle: 10_000, settleMs: 10_000, signinClients: [1000, 10_000], signinTimeoutSeconds: 60 }),
   // A quick run proves the harness works: one connection count is enough for that.
   connections: opts.quick ? [50] : [32, 50],
   signinRssLimitBytes: 3 * 2 ** 30,
@@ -72,6 +74,7 @@ const plan = {
 if (opts.rounds) plan.rounds = opts.rounds;
 if (opts.connections) plan.connections = opts.connections;
 if (opts.signin) plan.signinClients = opts.signin;
+if (opts.signinTimeout) plan.signinTimeoutSeconds = opts.signinTimeout;
 if (opts.idle) plan.idle = opts.quick ? Math.min(opts.idle, 1000) : opts.idle;
 const STARTED = Date.now();
 

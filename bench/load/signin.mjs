@@ -126,11 +126,19 @@ const sentSeconds = (performance.now() - t0) / 1000;
 let outcome = 'complete';
 const deadline = t0 + o.timeoutMs;
 let lastRssCheck = 0;
+// Once the server has closed a client the storm cannot complete: wait while the others still
+// make progress (to count them), not for the whole bound.
+let progress = -1;
+let lastProgressAt = t0;
 while (done < clients.length) {
   await sleep(10);
   const now = performance.now();
   if (done >= clients.length) break;
-  if (done + closed >= clients.length) {
+  if (done + closed + bytesIn !== progress) {
+    progress = done + closed + bytesIn;
+    lastProgressAt = now;
+  }
+  if (closed > 0 && (done + closed >= clients.length || now - lastProgressAt > 3000)) {
     outcome = 'clients-closed';
     break;
   }

@@ -167,7 +167,7 @@ export function renderSvg(r) {
     if (b) panels.push({ title: `${title} — req/s, ${b.connections} conn.`, better: 'higher', bars: medians(b.servers, 'rps') });
   }
   const pg = widest(r['pg-read']);
-  if (pg) panels.push({ title: `PostgreSQL GET /customers/{id} — req/s, ${pg.connections} conn.`, better: 'higher', bars: medians(pg.servers, 'rps') });
+  if (pg) panels.push({ title: `PostgreSQL read — req/s, ${pg.connections} conn.`, better: 'higher', bars: medians(pg.servers, 'rps') });
   if (r.fanout) {
     panels.push({ title: 'Fan-out — server CPU µs per delivered msg', better: 'lower', digits: 2, bars: medians(r.fanout.servers, 'fullCpuUsPerMsg') });
     panels.push({ title: 'Fan-out at 20 msg/s — p99 latency ms', better: 'lower', digits: 2, bars: medians(r.fanout.servers, 'pacedP99') });

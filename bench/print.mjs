@@ -8,5 +8,6 @@ import { markdown } from './lib/report.mjs';
 const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 const r = JSON.parse(readFileSync(file, 'utf8'));
 const m = r.machine;
-console.log(`Run of ${r.date} (${r.mode}, ${r.seconds} s): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; ${r.pinning}.\n`);
+const load = r.loadAverage ? `; load average ${r.loadAverage.start.join(' ')} at the start, ${r.loadAverage.end?.join(' ')} at the end` : '';
+console.log(`Run of ${r.date} (${r.mode}, ${r.seconds} s): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; ${r.pinning}${load}; ${r.plan.rounds} round(s).\n`);
 console.log(markdown(r));

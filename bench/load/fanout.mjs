@@ -9,12 +9,17 @@
  * `warmSeconds` of the same traffic, so that every server is in its steady state — not still
  * collecting what 1,000 handshakes left behind — and the load process's own CPU per delivered
  * message is reported beside the server's, so a run whose reader was the bottleneck shows it.
- * Usage: node fanout.mjs '<json: {kind, url, clients, rate, warmSeconds, pacedSeconds, fullSeconds, window, serverPid, clkTck}>'
+ *
+ * GC: the server's pauses by kind over the paced window (`gc`: `{ metricsUrl }` for Boutique's
+ * /metrics, `{ file, pid }` for a peer with bench/peers/gc-stats.mjs preloaded), read just outside
+ * the window so the probe itself is not timed.
+ * Usage: node fanout.mjs '<json: {kind, url, clients, rate, warmSeconds, pacedSeconds, fullSeconds, window, serverPid, clkTck, gc}>'
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { connectMany, percentile } from './clients.mjs';
 import { connectLean } from './lean-client.mjs';
+import { gcDiff, gcProbe } from './gc-probe.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -88,6 +93,8 @@ await sleep(200);
 // Paced.
 delivered = 0;
 sent = 0;
+const gcSnapshot = o.gc ? gcProbe(o.gc) : null;
+const gc0 = gcSnapshot ? await gcSnapshot() : null;
 latencies = [];
 let cpu0 = cpuMicros();
 let own0 = process.cpuUsage();
@@ -96,7 +103,9 @@ await sendPaced(o.pacedSeconds);
 await waitFor(() => delivered >= sent * n, 5000);
 let cpu1 = cpuMicros();
 const own = process.cpuUsage(own0);
+const gc = gcSnapshot ? gcDiff(gc0, await gcSnapshot()) : null;
 const paced = {
+  gc,
   sent,
   delivered,
   lost: sent * n - delivered,

@@ -47,10 +47,12 @@ function clientFrame(opcode, payload) {
 }
 
 /**
- * Opens one WebSocket. `onText(text, ws)` gets each text message; resolves once the handshake is
- * done with `{ sendText, close }`.
+ * Opens one WebSocket. `onText(text, ws)` gets each text message — or, given `onTextBytes(buf,
+ * start, end, ws)` instead, its UTF-8 bytes in place (valid only during the call), for a reader that
+ * must not pay a string per message; `onClose()` is called once when the socket is gone. Resolves
+ * once the handshake is done with `{ sendText, close }`.
  */
-export function openWebSocket(url, { protocol, onText, timeoutMs = 30_000 } = {}) {
+export function openWebSocket(url, { protocol, onText, onTextBytes, onClose, timeoutMs = 30_000 } = {}) {
   const u = new URL(url);
   const key = randomBytes(16).toString('base64');
   const accept = createHash('sha1').update(key + GUID).digest('base64');
@@ -88,7 +90,10 @@ export function openWebSocket(url, { protocol, onText, timeoutMs = 30_000 } = {}
         }
         if (to - at < head + len) break;
         const start = at + head;
-        if (opcode === OP_TEXT) onText?.(buf.toString('utf8', start, start + len), api);
+        if (opcode === OP_TEXT) {
+          if (onTextBytes) onTextBytes(buf, start, start + len, api);
+          else onText?.(buf.toString('utf8', start, start + len), api);
+        }
         else if (opcode === OP_PING) socket.write(clientFrame(OP_PONG, buf.subarray(start, start + len)));
         else if (opcode === OP_CLOSE) socket.end();
         at = start + len;
@@ -125,6 +130,7 @@ export function openWebSocket(url, { protocol, onText, timeoutMs = 30_000 } = {}
     const socket = net.connect({ host: u.hostname, port: Number(u.port), onread: { buffer: READ_BUFFER, callback: onread } });
     socket.setNoDelay(true);
     socket.on('error', (err) => (open ? undefined : fail(err)));
+    if (onClose) socket.once('close', () => open && onClose());
     socket.on('connect', () => {
       socket.write(
         `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +

@@ -164,7 +164,7 @@ export class ChatHub implements ClientHandler {
     this.options.metrics?.countChatFrame('in', message.type);
     switch (message.type) {
       case 'username': return this.#names.choose(client, message.name, message.date);
-      case 'message': return this.#rooms.message(client, message);
+      case 'message': return this.#rooms.message(client, message, (err) => this.#fail(client, err));
       case 'targeted': return this.#direct.send(client, message.target, message.payload);
       case 'join': return this.#rooms.join(client, message.room);
       case 'leave': return this.#rooms.leave(client, message.room);

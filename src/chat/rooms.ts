@@ -68,22 +68,31 @@ export class Rooms {
     client.send(leftFrame(room));
   }
 
-  /** `message`: to every member of the room, from the name the server knows for this socket. */
-  async message(client: ChatClient, m: Extract<ClientMessage, { type: 'message' }>): Promise<void> {
+  /**
+   * `message`: to every member of the room, from the name the server knows for this socket. The
+   * write is queued, not awaited: the next frame of the same socket is handled at once and its
+   * write queued behind this one (the log keeps their order), so messages that arrive together
+   * commit together and reach each receiver in one write. A write that fails is told to the
+   * sender with `onFailure`.
+   */
+  async message(client: ChatClient, m: Extract<ClientMessage, { type: 'message' }>, onFailure: (err: unknown) => void): Promise<void> {
     const room = m.room ?? defaultRoom(client);
     if (!client.rooms.includes(room)) throw socketError('NOT_IN_ROOM', `Join "${room}" before sending to it.`);
     const name = client.name ?? (await this.names.ensure(client));
     const frame = messageFrame({ name, text: escapeHtml(m.text), id: client.id, date: m.date, room });
     let prune = false;
-    await this.writes.write(async () => ({
-      value: undefined,
-      changes: [],
-      entries: [chatEntry(roomChannel(room), frame)],
-      afterPositions: async (tx, [entry]) => {
-        prune = (await this.store.append({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) }, tx.run)).due;
-      },
-    }));
-    if (prune) this.store.prune(room).catch((err: unknown) => this.logger.error({ err, room }, 'chat history not pruned'));
+    this.writes
+      .write(async () => ({
+        value: undefined,
+        changes: [],
+        entries: [chatEntry(roomChannel(room), frame)],
+        afterPositions: async (tx, [entry]) => {
+          prune = (await this.store.append({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) }, tx.run)).due;
+        },
+      }))
+      .then(() => {
+        if (prune) this.store.prune(room).catch((err: unknown) => this.logger.error({ err, room }, 'chat history not pruned'));
+      }, onFailure);
   }
 }
 

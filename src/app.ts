@@ -92,7 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const queryOk = metrics.dbQueryDuration.bind({ dialect, outcome: 'ok' });
   const queryFailed = metrics.dbQueryDuration.bind({ dialect, outcome: 'error' });
-  const storage = await openStorage(config, { migrations: registry.migrations, onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000) });
+  const storage = await openStorage(config, { migrations: registry.migrations, synchronous: config.sqliteSynchronous, onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000) });
   let bus: Bus;
   // The bus connects before the app (and its logger) exists; its errors are logged once the app
   // is built, at most one line per 10 s so a Redis outage does not flood the log.

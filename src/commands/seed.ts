@@ -17,14 +17,14 @@ export const seedCommand: Command = {
     { name: '--orders-per-customer', value: '<m>', description: 'Orders of each customer; default 0 to 4 (2 on average)' },
     { name: '--seed', value: '<s>', description: 'Random seed: the same seed on the same database gives the same shop' },
   ],
-  config: ['databaseUrl'],
+  config: ['databaseUrl', 'sqliteSynchronous'],
   async run(args, config) {
     const customers = intFlag(args, '--customers', 1, 10_000_000);
     if (customers === undefined) throw new ConfigError('--customers is required (see boutique seed --help)');
     const ordersPerCustomer = intFlag(args, '--orders-per-customer', 0, 1000);
     const seed = intFlag(args, '--seed', 0, 2 ** 32 - 1);
     const registry = new Registry();
-    const store = await openStorage(config, { migrations: registry.migrations });
+    const store = await openStorage(config, { migrations: registry.migrations, synchronous: config.sqliteSynchronous });
     try {
       const progress = new Progress(customers, 'customers');
       const after = { customer: await highestId(store, 'customers'), order: await highestId(store, 'orders') };

@@ -16,12 +16,12 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'Writes the whole shop as JSON lines: one line per customer, then one per order with its items (ids, versions, timestamps and statuses kept).',
   flags: [{ name: '--output', value: '<file>', description: 'Write here instead of standard output' }],
-  config: ['databaseUrl'],
+  config: ['databaseUrl', 'sqliteSynchronous'],
   async run(args, config) {
     const path = args.get('--output');
     const out: Writable = path === undefined ? process.stdout : createWriteStream(path);
     const registry = new Registry();
-    const store = await openStorage(config, { migrations: registry.migrations });
+    const store = await openStorage(config, { migrations: registry.migrations, synchronous: config.sqliteSynchronous });
     const counts: Record<string, number> = { customer: 0, order: 0 };
     try {
       for await (const line of exportShop(store, registry)) {
@@ -50,12 +50,12 @@ export const importCommand: Command = {
   name: 'import',
   summary: 'Loads a file written by export into DATABASE_URL (empty or not), keeping ids; a record whose id exists replaces it.',
   flags: [{ name: '--input', value: '<file>', description: 'Read from here instead of standard input' }],
-  config: ['databaseUrl'],
+  config: ['databaseUrl', 'sqliteSynchronous'],
   async run(args, config) {
     const path = args.get('--input');
     const input: Readable = path === undefined ? process.stdin : createReadStream(path);
     const registry = new Registry();
-    const store = await openStorage(config, { migrations: registry.migrations });
+    const store = await openStorage(config, { migrations: registry.migrations, synchronous: config.sqliteSynchronous });
     try {
       const counts = await importShop(store, registry, readLines(input, registry));
       console.log(`imported ${counts.customer ?? 0} customers and ${counts.order ?? 0} orders`);

@@ -5,6 +5,12 @@ export type QueryObserver = (durationMs: number, ok: boolean) => void;
 
 export interface ConnectionOptions {
   onQuery?: QueryObserver | undefined;
+  /**
+   * SQLite's `synchronous` (SQLITE_SYNCHRONOUS): `full` fsyncs the write-ahead log at every commit,
+   * so an acknowledged write survives a power cut or an OS crash; `normal` survives a crash of the
+   * process only. Ignored by PostgreSQL, whose commit is durable by its own settings.
+   */
+  synchronous?: 'full' | 'normal' | undefined;
 }
 
 /** Kysely's `log` option for an observer, or nothing (Kysely then skips timing entirely). */

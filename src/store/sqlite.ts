@@ -21,8 +21,10 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path);
   raw.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a commit survives a process crash (kill -9); FULL would also survive power loss.
-  raw.pragma('synchronous = NORMAL');
+  // FULL (the default) in WAL mode: every commit fsyncs the log, so an acknowledged write survives
+  // a power cut; NORMAL survives a crash of the process (kill -9) only. Commits are batched by the
+  // write path (group commit), so FULL costs one fsync per batch, not one per write.
+  raw.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
 

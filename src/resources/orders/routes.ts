@@ -6,6 +6,7 @@ import { POSITION_HEADER, represent } from '../../http/representation.js';
 import { redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
+import { ItemCache } from '../../http/item-cache.js';
 import { formFields, readBody } from '../../http/body.js';
 import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import {
@@ -93,14 +94,11 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       return redirectAfterForm(request, reply, `/customers/${order.value.customerId}/orders/${order.value.id}`, position) ?? represent(request, reply, orderView, order.value, order.version, { status: 201, position });
     });
 
+    const items = new ItemCache<Order>(dataGeneration);
     app.get('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },
       schema: { tags, summary: 'Get an order', params: OrderParams, responses: { 200: one('The order') } },
-    }, async (request, reply) => {
-      const { value: order, position } = await service.get(request.params.id, request.params.orderId);
-      if (!order) throw notFound(`No order ${request.params.orderId} for customer ${request.params.id}.`);
-      return represent(request, reply, orderView, order.value, order.version, { position });
-    });
+    }, (request, reply) => items.serve(request, reply, orderView, () => service.get(request.params.id, request.params.orderId), () => notFound(`No order ${request.params.orderId} for customer ${request.params.id}.`)));
 
     app.put('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },

@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CONTENT_TYPE, ETAG_SUFFIX, type MediaType } from './negotiate.js';
+import { noneMatch } from './etag.js';
+import { POSITION_HEADER, type View } from './representation.js';
+
+/** One representation as served: its bytes, its tag, and the change-log position it reflects. */
+interface Entry {
+  body: string;
+  etag: string;
+  position: number;
+}
+
+/** A resource as its service reads it: the presented value and its version, at a log position. */
+export interface ItemRead<T> {
+  value: { value: T; version: string } | undefined;
+  position: number;
+}
+
+/** Representations kept at most; past it the cache starts over (a fixed bound, whatever the ids asked for). */
+const ENTRIES = 10_000;
+
+/**
+ * Single resources kept as served — body, ETag and position, per path and media type — for as
+ * long as nothing was written (the same test as the list pages' cache, src/http/page-cache.ts:
+ * on SQLite every write of this process, another process's within 100 ms; on PostgreSQL, where
+ * other instances write, nothing is kept). A read asked for again is then a map lookup: no
+ * statement, no presenting, no serializing. Any write forgets every entry, so no knowledge of
+ * which rows a write touched is needed to be right.
+ */
+export class ItemCache<T> {
+  #entries = new Map<string, Entry>();
+  #generation: number | undefined;
+
+  constructor(private readonly changes: () => number | undefined) {}
+
+  /**
+   * Answers a read of one resource from the cache, or from `load`; `missing` is the error thrown
+   * when there is no such resource (404s are not kept).
+   */
+  serve(request: FastifyRequest, reply: FastifyReply, view: View<T>, load: () => Promise<ItemRead<T>>, missing: () => Error): string | FastifyReply | Promise<string | FastifyReply> {
+    const generation = this.changes();
+    const media = request.media;
+    const key = media + ' ' + request.url;
+    if (generation !== undefined) {
+      if (generation !== this.#generation) {
+        this.#entries = new Map();
+        this.#generation = generation;
+      } else {
+        const hit = this.#entries.get(key);
+        if (hit !== undefined) return this.#send(request, reply, hit, media);
+      }
+    }
+    return load().then(({ value, position }) => {
+      if (value === undefined) throw missing();
+      const entry: Entry = { body: render(view, value.value, media, request), etag: '"' + value.version + ETAG_SUFFIX[media] + '"', position };
+      if (generation !== undefined && this.changes() === generation) {
+        if (this.#entries.size >= ENTRIES) this.#entries = new Map();
+        this.#entries.set(key, entry);
+      }
+      return this.#send(request, reply, entry, media);
+    });
+  }
+
+  #send(request: FastifyRequest, reply: FastifyReply, entry: Entry, media: MediaType): string | FastifyReply {
+    reply.header('etag', entry.etag);
+    reply.header(POSITION_HEADER, entry.position);
+    if (noneMatch(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
+    reply.header('content-type', CONTENT_TYPE[media]);
+    return entry.body;
+  }
+}
+
+function render<T>(view: View<T>, value: T, media: MediaType, request: FastifyRequest): string {
+  switch (media) {
+    case 'application/json':
+      return JSON.stringify(value);
+    case 'text/html':
+      return view.html(value, request);
+    case 'text/plain':
+      return view.text(value);
+    case 'text/csv':
+      return view.csv(value);
+  }
+}

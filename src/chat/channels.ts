@@ -30,6 +30,17 @@ export class LocalChannels {
     this.onFanOut?.(frame, members.size);
   }
 
+  /** A state frame (a user list) to every member, each of which sends only the newest when busy. */
+  deliverLatest(channel: string, frame: string): void {
+    const members = this.#channels.get(channel);
+    if (!members) return;
+    for (const member of members) {
+      if (member.deliverLatest) member.deliverLatest(channel, frame);
+      else member.deliver(channel, 0, frame);
+    }
+    this.onFanOut?.(frame, members.size);
+  }
+
   size(channel: string): number {
     return this.#channels.get(channel)?.size ?? 0;
   }

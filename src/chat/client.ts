@@ -4,6 +4,8 @@ import type { Topic } from '../live/topics.js';
 /** The hub's view of a socket: the transport implements it (no `ws` import here). */
 export interface Peer {
   send(frame: string): void;
+  /** Sends a frame that replaces the previous one of its kind (a user list): a busy socket gets only the newest. */
+  sendLatest(frame: string): void;
   close(code: number, reason: string): void;
 }
 
@@ -63,6 +65,10 @@ export class ChatClient extends Gate {
 
   protected write(frame: string): void {
     if (!this.closed) this.peer.send(frame);
+  }
+
+  protected override writeLatest(frame: string): void {
+    if (!this.closed) this.peer.sendLatest(frame);
   }
 
   get rooms(): readonly string[] {

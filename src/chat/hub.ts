@@ -80,7 +80,7 @@ export class ChatHub implements ClientHandler {
     // Logged frames (messages, sign-ins, direct messages) come from the change log, in order;
     // user lists are signals on the bus.
     this.#stops.push(tail.subscribe((entry) => this.#onEntry(entry)));
-    this.#stops.push(bus.subscribe(ALL_CHANNEL, (m) => this.#channels.deliver(ALL_CHANNEL, 0, m.data)));
+    this.#stops.push(bus.subscribe(ALL_CHANNEL, (m) => this.#channels.deliverLatest(ALL_CHANNEL, m.data)));
     // Members of a crashed instance expire from presence without a release: tell everyone.
     this.#stops.push(bus.presence.watch(ONLINE_SET, () => this.#names.publishUserlist().catch(background)));
   }

@@ -18,6 +18,8 @@ const MAX_SUFFIX = 10_000;
 export class Names {
   /** Signed-in clients on this instance by name. */
   readonly #byName = new Map<string, ChatClient>();
+  /** The user list of this turn, while it is due. */
+  #userlist: Promise<void> | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -113,8 +115,17 @@ export class Names {
     return (await this.online()).includes(name);
   }
 
-  async publishUserlist(): Promise<void> {
-    await this.bus.signal(ALL_CHANNEL, userlistFrame(await this.online()));
+  /**
+   * Sends the user list to everyone (on every instance) — once per turn of the event loop,
+   * however many sign-ins, departures and resumes of that turn asked for it: a storm of N sign-ins
+   * costs one list per turn, not N. Resolves once the list of the turn went out.
+   */
+  publishUserlist(): Promise<void> {
+    return (this.#userlist ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      // From here a new change asks for a new list: this one may be read before it.
+      this.#userlist = undefined;
+      await this.bus.signal(ALL_CHANNEL, userlistFrame(await this.online()));
+    }));
   }
 
   /** Names are reserved by their confusable skeleton (src/chat/name-rules.ts): a look-alike of a taken name is taken. */

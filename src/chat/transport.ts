@@ -38,6 +38,8 @@ interface Shared {
  */
 class SocketPeer extends Outlet implements Peer {
   alive = true;
+  /** The heartbeat slice this socket is pinged in (src/chat/transport.ts #beat). */
+  slot = 0;
   flooded = false;
   readonly bucket: TokenBucket;
   connection!: HubConnection;
@@ -45,6 +47,34 @@ class SocketPeer extends Outlet implements Peer {
   constructor(ws: WebSocket, rate: number, private readonly shared: Shared, readonly address: string) {
     super(ws);
     this.bucket = new TokenBucket(rate);
+  }
+
+  /** A user list waiting for the socket to drain: only the newest is ever sent. */
+  pendingList: string | null = null;
+
+  /**
+   * A user list is state, not news: a socket still busy with an earlier one (its buffer was full
+   * when written, and has not drained) gets only the newest once it drains. In a sign-in storm
+   * each client then holds at most one list in flight, not one per sign-in.
+   */
+  sendLatest(frame: string): void {
+    const socket = this.socket;
+    if (socket === null) return this.send(frame);
+    if (this.pendingList !== null) {
+      this.pendingList = frame;
+      return;
+    }
+    if (socket.writableNeedDrain) {
+      this.pendingList = frame;
+      // A closure only while a socket is congested: an idle connection keeps none.
+      socket.once('drain', () => {
+        const latest = this.pendingList;
+        this.pendingList = null;
+        if (latest !== null) this.sendLatest(latest);
+      });
+      return;
+    }
+    this.send(frame);
   }
 
   send(frame: string): void {
@@ -78,6 +108,9 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
+/** Slices of WS_HEARTBEAT_MS: each socket is pinged in its slice, once per interval. */
+const HEARTBEAT_SLICES = 32;
+
 /** How long close() waits for clients to answer the 1001 close frame before cutting them. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -85,6 +118,9 @@ export class ChatTransport {
   readonly #wss: WebSocketServer;
   readonly #sockets = new Map<WebSocket, SocketPeer>();
   readonly #heartbeat: NodeJS.Timeout;
+  /** The heartbeat slice due next, and the one the next accepted socket joins. */
+  #slice = 0;
+  #nextSlot = 0;
   readonly #shared: Shared;
   readonly #trust: ProxyTrust;
   readonly #handshakes: ClientRate;
@@ -109,7 +145,10 @@ export class ChatTransport {
     this.#handshakes = new ClientRate(config.wsHandshakeRate);
     this.#perClient = new ConnectionCounter(config.wsMaxPerClient);
     server.on('upgrade', this.serverOnUpgrade);
-    this.#heartbeat = setInterval(() => this.#beat(), config.wsHeartbeatMs);
+    // The interval is cut into slices and each socket pinged in its own slice, so a heartbeat is
+    // a trickle of pings, not one burst of every socket in one tick (which held up whatever
+    // broadcast fell in that tick by the time of thousands of writes).
+    this.#heartbeat = setInterval(() => this.#beat(), Math.max(1, Math.floor(config.wsHeartbeatMs / HEARTBEAT_SLICES)));
     this.#heartbeat.unref();
   }
 
@@ -151,6 +190,8 @@ export class ChatTransport {
 
   #accept(ws: WebSocket, authorized: boolean, resume: { session: string; seq: number } | undefined, address: string): void {
     const peer = new SocketPeer(ws, this.config.wsRateLimit, this.#shared, address);
+    peer.slot = this.#nextSlot;
+    this.#nextSlot = (this.#nextSlot + 1) % HEARTBEAT_SLICES;
     this.#sockets.set(ws, peer);
     peer.connection = this.hub.open(peer, authorized, resume);
     ws.on('message', this.#socketOnMessage);
@@ -203,7 +244,10 @@ export class ChatTransport {
 
   /** A peer that answered neither the last ping nor sent anything since is dead: drop it. */
   #beat(): void {
+    const slice = this.#slice;
+    this.#slice = (slice + 1) % HEARTBEAT_SLICES;
     for (const [ws, peer] of this.#sockets) {
+      if (peer.slot !== slice) continue;
       if (!peer.alive) {
         this.logger.debug({}, SOCKET_ERRORS.HEARTBEAT_TIMEOUT.message);
         this.metrics?.countDroppedClient('heartbeat');

@@ -8,6 +8,8 @@ export interface Held {
 /** Something on this instance that fanned-out frames are delivered to: a chat connection, an event stream. */
 export interface Receiver {
   deliver(channel: string, seq: number, frame: string): void;
+  /** A frame that supersedes the previous one on `channel` of its kind (a user list). */
+  deliverLatest?(channel: string, frame: string): void;
 }
 
 /** A frame a replay sends: one the receiver missed, with the seq it had when it was first sent. */
@@ -30,6 +32,17 @@ export abstract class Gate implements Receiver {
   deliver(channel: string, seq: number, frame: string): void {
     if (this.#held) this.#held.push({ channel, seq, frame });
     else this.write(frame);
+  }
+
+  /** A state frame (a user list): when the receiver is still busy with the previous one, only the newest counts. */
+  deliverLatest(channel: string, frame: string): void {
+    if (this.#held) this.#held.push({ channel, seq: 0, frame });
+    else this.writeLatest(frame);
+  }
+
+  /** Writes a state frame; a transport that can tell a busy client sends only the newest (ChatClient). */
+  protected writeLatest(frame: string): void {
+    this.write(frame);
   }
 
   /** Sends a frame past the gate (answers, replayed frames). */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { TxContext } from './types.js';
-import { prepare, type PreparedQuery, type QueryRunner } from './prepared.js';
+import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from './prepared.js';
 
 /** One entry of the change log, as stored and as the live side delivers it. */
 export interface LogEntry {
@@ -56,6 +56,8 @@ const entryOf = (row: LogRow): LogEntry => ({
 export class ChangeLog {
   readonly #bump: PreparedQuery<[count: number], { value: number }>;
   readonly #state: PreparedQuery<[name: string], { value: number }>;
+  /** The INSERT of n entries, compiled once per n: a batch is usually a handful, the same few sizes again and again. */
+  readonly #inserts = new PreparedShapes<PreparedQuery<unknown[], unknown>>(INSERT_ROWS);
 
   constructor(private readonly db: Kysely<Database>) {
     this.#bump = prepare((count: number) => db.updateTable('bus_state').set((eb) => ({ value: eb('value', '+', count) })).where('name', '=', 'log-head').returning('value'));
@@ -69,12 +71,31 @@ export class ChangeLog {
     const first = last - entries.length + 1;
     const appended = entries.map((e, i): LogEntry => ({ ...e, position: first + i, createdAt: now }));
     for (let i = 0; i < appended.length; i += INSERT_ROWS) {
-      await tx.db
-        .insertInto('change_log')
-        .values(appended.slice(i, i + INSERT_ROWS).map((e) => ({ position: e.position, channel: e.channel, recipient: e.recipient, action: e.action, data: e.data, previous: e.previous, created_at: e.createdAt })))
-        .execute();
+      const rows = appended.slice(i, i + INSERT_ROWS);
+      const insert = this.#inserts.get(String(rows.length), () => this.#insertOf(rows.length));
+      const values: unknown[] = [];
+      for (const e of rows) values.push(e.position, e.channel, e.recipient, e.action, e.data, e.previous, e.createdAt);
+      await tx.run(insert.bind(...values));
     }
     return appended;
+  }
+
+  #insertOf(count: number): PreparedQuery<unknown[], unknown> {
+    return new PreparedQuery(
+      (...v: unknown[]) =>
+        this.db.insertInto('change_log').values(
+          Array.from({ length: count }, (_, r) => ({
+            position: v[r * 7] as number,
+            channel: v[r * 7 + 1] as string,
+            recipient: v[r * 7 + 2] as string | null,
+            action: v[r * 7 + 3] as string | null,
+            data: v[r * 7 + 4] as string,
+            previous: v[r * 7 + 5] as string | null,
+            created_at: v[r * 7 + 6] as number,
+          })),
+        ),
+      count * 7,
+    );
   }
 
   /** The last position assigned (0 for an empty log). */

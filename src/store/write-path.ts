@@ -55,8 +55,8 @@ export function logEntryOf(change: Change): NewLogEntry {
 /**
  * The one way data changes: every service runs its writes here.
  *
- * Group commit: the writes that arrive together (in the same turn of the event loop, or while
- * the previous batch commits) run in one transaction, each under its own savepoint — a write that
+ * Group commit: the writes that arrive together (while the previous batch commits) run in one
+ * transaction, each under its own savepoint — a write that
  * fails (a 404, a 412, a duplicate email) is undone alone and its neighbours commit — and their
  * log entries are appended in that transaction (src/store/change-log.ts), so a change is logged
  * if and only if it is committed. One commit, hence one fsync, for the whole batch. Each caller
@@ -92,11 +92,16 @@ export class WritePath {
     });
   }
 
+  /**
+   * A write finding the path idle starts a batch once the code that queued it is done (a
+   * microtask: no wait for the rest of the event loop's turn, which a lone chat message would pay
+   * in latency); writes arriving while a batch commits — on SQLite the commit holds the event
+   * loop, so everything that arrived meanwhile — form the next batch together.
+   */
   #schedule(): void {
     if (this.#scheduled || this.#running !== undefined) return;
     this.#scheduled = true;
-    // The writes of this turn of the event loop join the batch; setImmediate runs after them.
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.#scheduled = false;
       this.#running = this.#drain().finally(() => {
         this.#running = undefined;

@@ -4,28 +4,30 @@
  * everything they received — and every write acknowledged — against the change log.
  */
 import { CHANGE_CHANNELS, LOBBY, SIGN_INS, difference, expectedOf, seenOfRow, type LogRow, type Seen } from './live-log.js';
-import { ResumingSubscriber, StreamSubscriber, TopicSubscriber, type Targets } from './live-subscribers.js';
+import { ResumingSubscriber, StreamSubscriber, TopicSubscriber, type ConnectOptions, type Targets } from './live-subscribers.js';
 import type { RestWriters } from './live-writers.js';
 
 export const TOPICS = [...CHANGE_CHANNELS];
 
 /** Who connects where first, and where each reconnects: one Targets per subscriber. */
+type Planned = { label: string; targets: Targets } & ConnectOptions;
+
 export interface CrowdPlan {
-  topics: { label: string; targets: Targets; reconnectMs?: number }[];
-  chatters: { label: string; targets: Targets; name: string; withTopics: boolean; chatEveryMs: number; reconnectMs?: number }[];
-  streams: { label: string; targets: Targets; reconnectMs?: number }[];
+  topics: Planned[];
+  chatters: (Planned & { name: string; withTopics: boolean; chatEveryMs: number })[];
+  streams: Planned[];
 }
 
 export class LiveCrowd {
   readonly topics: TopicSubscriber[];
   readonly chatters: ResumingSubscriber[];
   readonly streams: StreamSubscriber[];
-  readonly #marked = new Map<object, number>();
+  readonly #marked = new Map<object, { connections: number; drops: number }>();
 
   constructor(plan: CrowdPlan) {
-    this.topics = plan.topics.map((p) => new TopicSubscriber(p.label, p.targets, TOPICS, p.reconnectMs));
-    this.chatters = plan.chatters.map((p) => new ResumingSubscriber(p.label, p.targets, { name: p.name, topics: p.withTopics ? TOPICS : [], chatEveryMs: p.chatEveryMs }, p.reconnectMs));
-    this.streams = plan.streams.map((p) => new StreamSubscriber(p.label, p.targets, TOPICS, p.reconnectMs));
+    this.topics = plan.topics.map((p) => new TopicSubscriber(p.label, p.targets, TOPICS, p));
+    this.chatters = plan.chatters.map((p) => new ResumingSubscriber(p.label, p.targets, { name: p.name, topics: p.withTopics ? TOPICS : [], chatEveryMs: p.chatEveryMs }, p));
+    this.streams = plan.streams.map((p) => new StreamSubscriber(p.label, p.targets, TOPICS, p));
   }
 
   get all(): (TopicSubscriber | ResumingSubscriber | StreamSubscriber)[] {
@@ -34,6 +36,26 @@ export class LiveCrowd {
 
   start(): void {
     for (const s of this.all) s.start();
+  }
+
+  /** Error frames received in a greeting instead of the user list (a degraded bus), by subscriber. */
+  greetingErrors(): string {
+    return [...this.topics, ...this.chatters].filter((s) => s.greetingErrors.length > 0).map((s) => `${s.label} ${s.greetingErrors.length}`).join(', ') || 'none';
+  }
+
+  /** Per resuming client: its resumes' `missed` counts (`?`: the connection died before all came). */
+  resumeFigures(): string {
+    return this.chatters
+      .map((c) => {
+        const missed = c.resumes.map((r) => `${r.missed}${r.complete ? '' : '?'}`);
+        return `${c.label} ${missed.length > 6 ? `${missed.length} resumes, missed ${c.resumes.reduce((n, r) => n + r.missed, 0)} in all` : missed.join('/') || 'none'}`;
+      })
+      .join(', ');
+  }
+
+  /** How often the flaky clients dropped their own connection. */
+  flakyDrops(): string {
+    return this.all.filter((s) => s.dropped > 0).map((s) => `${s.label} ${s.dropped}`).join(', ') || 'none';
   }
 
   /** Chat senders stop sending (they keep receiving). */
@@ -45,19 +67,23 @@ export class LiveCrowd {
     await Promise.all(this.all.map((s) => s.stop()));
   }
 
-  /** Notes how many connections each subscriber has had: a fault is coming. */
+  /** Notes where each subscriber's connections stand: a fault is coming. */
   mark(): void {
-    for (const s of this.all) this.#marked.set(s, s.connections);
+    for (const s of this.all) this.#marked.set(s, { connections: s.connections, drops: s.drops });
   }
 
   /**
-   * Waits until every subscriber is live on a connection made since the last mark (so each has
-   * reconnected, and resumed, after the last fault); the timeout names who is not, and why.
+   * Waits until every subscriber is live, and each that lost its connection since the last mark
+   * is live on a new one (it reconnected, and resumed); the timeout names who is not, and why.
    */
   async waitLive(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const back = (s: LiveCrowd['all'][number]) => {
+      const marked = this.#marked.get(s);
+      return marked === undefined || s.drops === marked.drops || s.connections > marked.connections;
+    };
     for (;;) {
-      const late = this.all.filter((s) => !(s.ready && s.connections > (this.#marked.get(s) ?? 0)));
+      const late = this.all.filter((s) => !(s.ready && back(s)));
       if (late.length === 0) return;
       const hopeless = late.filter((s) => s.stopping);
       if (hopeless.length > 0 || Date.now() > deadline) {
@@ -72,7 +98,7 @@ export class LiveCrowd {
     const after = (list: readonly Seen[]) => list.filter((s) => s.seq > baseline);
     return [
       ...this.topics.flatMap((t) => t.topics.map((topic) => ({ label: `${t.label} topic ${topic}`, expected: expectedOf(rows, { channels: [topic], after: baseline }), got: after(t.events.get(topic)!) }))),
-      ...this.chatters.map((c) => ({ label: c.label, expected: expectedOf(rows, { channels: [SIGN_INS, LOBBY, ...c.options.topics], session: c.session, after: baseline }), got: after(c.seen) })),
+      ...this.chatters.map((c) => ({ label: c.label, expected: expectedOf(rows, { channels: [SIGN_INS, LOBBY, ...c.chat.topics], session: c.session, after: baseline }), got: after(c.seen) })),
       ...this.streams.map((s) => ({ label: s.label, expected: expectedOf(rows, { channels: TOPICS, after: baseline }), got: after(s.seen) })),
     ];
   }
@@ -119,4 +145,23 @@ export function violations(rows: readonly LogRow[], baseline: number, crowd: Liv
   for (const s of crowd.all) for (const p of s.problems) out.push(`${s.label}: ${p}`);
   for (const p of writers.problems) out.push(`writers: ${p}`);
   return out;
+}
+
+/** The warnings and errors servers logged, one line per distinct message with its count: what a failure should show. */
+export function complaints(outputs: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const text of outputs) {
+    for (const l of text.split('\n')) {
+      if (!/"level":(40|50|60)/.test(l)) continue;
+      let what = l.slice(0, 300);
+      try {
+        const entry = JSON.parse(l) as { level: number; msg?: string; err?: { message?: string } };
+        what = `[${entry.level}] ${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
+      } catch {
+        // not JSON: the line as it is
+      }
+      counts.set(what, (counts.get(what) ?? 0) + 1);
+    }
+  }
+  return [...counts].map(([what, n]) => `${n}× ${what}`).join('\n') || '(none)';
 }

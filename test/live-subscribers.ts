@@ -1,8 +1,8 @@
 /**
  * Live subscribers for the fault tests, each the way a careful client is told to behave: keep the
- * highest position received, and when the connection drops, reconnect (to whichever instance
- * `targets` names next) and resume from it. Everything received is kept, so the test compares it
- * with the change log afterwards.
+ * highest position received, and when the connection drops, reconnect (to the instance `targets`
+ * names for the attempt) and resume from it. Everything received is kept, so the test compares
+ * it with the change log afterwards.
  *
  * - TopicSubscriber: a WebSocket that `subscribe`s to topics; after a drop it subscribes again
  *   with `after` = the last seq of each topic.
@@ -16,17 +16,33 @@ import { LOGGED_TYPES, seenOfFrame, type Seen } from './live-log.js';
 
 type Frame = Record<string, unknown> & { type: string };
 
-/** The base URLs (http://host:port) to reconnect to, tried in turn: the instance, or the others. */
-export type Targets = () => readonly string[];
+/** The base URL (http://host:port) of the instance to connect to at each attempt (0: the first connection). */
+export type Targets = (attempt: number) => string;
 
 /** How long a subscriber waits before reconnecting, unless told otherwise. */
 export const RECONNECT_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface ConnectOptions {
+  /** How long to wait before reconnecting: a slow client comes back later, with more to catch up on. */
+  reconnectMs?: number | undefined;
+  /**
+   * A flaky client drops each connection itself (a network gone, no close frame) after a random
+   * time in this range, on top of the faults the test makes.
+   */
+  dropAfterMs?: readonly [min: number, max: number] | undefined;
+  /** Draws the flaky client's times (seeded by the test). */
+  random?: (() => number) | undefined;
+}
+
 /** The reconnect loop every subscriber shares: one connection at a time, until stopped. */
 abstract class Reconnecting {
   /** Connections that got as far as receiving live again. */
   connections = 0;
+  /** Connections (or attempts) that ended. */
+  drops = 0;
+  /** Connections this client dropped itself (a flaky client). */
+  dropped = 0;
   /** What went wrong that a client should never see: resets, refused resumes, error frames. */
   readonly problems: string[] = [];
   protected stopped = false;
@@ -37,8 +53,7 @@ abstract class Reconnecting {
   constructor(
     readonly label: string,
     private readonly targets: Targets,
-    /** A slow client comes back later, with more to catch up on. */
-    private readonly reconnectMs = RECONNECT_MS,
+    private readonly options: ConnectOptions = {},
   ) {}
 
   /** Stopped, by the test or because it could not go on (a refused resume). */
@@ -67,17 +82,31 @@ abstract class Reconnecting {
   protected abstract disconnect(): void;
 
   async #run(): Promise<void> {
+    const { reconnectMs = RECONNECT_MS, dropAfterMs, random = Math.random } = this.options;
     while (!this.stopped) {
-      const list = this.targets();
-      await this.connect(list[this.#attempt++ % list.length]!);
+      const flaky = dropAfterMs && setTimeout(() => {
+        this.dropped++;
+        this.disconnect();
+      }, dropAfterMs[0] + Math.floor(random() * (dropAfterMs[1] - dropAfterMs[0])));
+      await this.connect(this.targets(this.#attempt++));
+      clearTimeout(flaky);
       this.live = false;
-      if (!this.stopped) await sleep(this.reconnectMs);
+      this.drops++;
+      if (!this.stopped) await sleep(reconnectMs);
     }
   }
 }
 
+/**
+ * A WebSocket subscriber. A connection's greeting is `id` then `userlist`; requests are sent once
+ * it is over, so that an error frame in the greeting (the user list unreadable while Redis is
+ * away) is told apart from an answer to a request.
+ */
 abstract class SocketSubscriber extends Reconnecting {
+  /** Error frames that came in a greeting instead of the user list. */
+  readonly greetingErrors: string[] = [];
   #ws: WebSocket | undefined;
+  #greeting = false;
 
   protected connect(base: string): Promise<void> {
     return new Promise((resolve) => {
@@ -87,7 +116,7 @@ abstract class SocketSubscriber extends Reconnecting {
       ws.on('error', () => {});
       ws.on('close', () => resolve());
       ws.on('message', (data) => {
-        if (!this.stopped) this.onFrame(JSON.parse(data.toString()) as Frame);
+        if (!this.stopped) this.#onMessage(JSON.parse(data.toString()) as Frame);
       });
     });
   }
@@ -105,6 +134,23 @@ abstract class SocketSubscriber extends Reconnecting {
     if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(frame));
   }
 
+  #onMessage(frame: Frame): void {
+    if (frame.type === 'id') {
+      this.#greeting = true;
+      this.onId(frame);
+    } else if (this.#greeting && (frame.type === 'userlist' || frame.type === 'error')) {
+      this.#greeting = false;
+      if (frame.type === 'error') this.greetingErrors.push(JSON.stringify(frame));
+      this.onGreeted();
+    } else {
+      this.onFrame(frame);
+    }
+  }
+
+  /** The connection's `id` frame. */
+  protected onId(_frame: Frame): void {}
+  /** The greeting is over: send requests. */
+  protected abstract onGreeted(): void;
   protected abstract onFrame(frame: Frame): void;
 }
 
@@ -115,17 +161,18 @@ export class TopicSubscriber extends SocketSubscriber {
   readonly #last = new Map<string, number>();
   #subscribed = 0;
 
-  constructor(label: string, targets: Targets, readonly topics: readonly string[], reconnectMs?: number) {
-    super(label, targets, reconnectMs);
+  constructor(label: string, targets: Targets, readonly topics: readonly string[], options?: ConnectOptions) {
+    super(label, targets, options);
     for (const topic of topics) this.events.set(topic, []);
+  }
+
+  protected onGreeted(): void {
+    this.#subscribed = 0;
+    for (const topic of this.topics) this.send({ type: 'subscribe', topic, after: this.#last.get(topic) ?? 0 });
   }
 
   protected onFrame(frame: Frame): void {
     switch (frame.type) {
-      case 'id':
-        this.#subscribed = 0;
-        for (const topic of this.topics) this.send({ type: 'subscribe', topic, after: this.#last.get(topic) ?? 0 });
-        return;
       case 'subscribed':
         if (++this.#subscribed === this.topics.length) {
           this.live = true;
@@ -191,18 +238,18 @@ export class ResumingSubscriber extends SocketSubscriber {
   #chat: NodeJS.Timeout | undefined;
   #said = 0;
 
-  constructor(label: string, targets: Targets, readonly options: ResumingOptions, reconnectMs?: number) {
-    super(label, targets, reconnectMs);
+  constructor(label: string, targets: Targets, readonly chat: ResumingOptions, options?: ConnectOptions) {
+    super(label, targets, options);
   }
 
   override start(): void {
-    if (this.options.chatEveryMs > 0) {
+    if (this.chat.chatEveryMs > 0) {
       this.#chat = setInterval(() => {
         if (!this.ready) return;
         const text = `${this.label} says ${++this.#said}`;
         this.send({ type: 'message', text, id: 0, date: Date.now() });
         this.sent.push(text);
-      }, this.options.chatEveryMs);
+      }, this.chat.chatEveryMs);
     }
     super.start();
   }
@@ -223,7 +270,6 @@ export class ResumingSubscriber extends SocketSubscriber {
   }
 
   protected onFrame(frame: Frame): void {
-    if (frame.type === 'id') return this.#onId(frame);
     switch (this.#state) {
       case 'resuming':
         return this.#whileResuming(frame);
@@ -240,17 +286,20 @@ export class ResumingSubscriber extends SocketSubscriber {
     }
   }
 
-  #onId(frame: Frame): void {
-    if (this.session === '') {
-      this.session = String(frame.session);
-      this.#state = 'setup';
-      this.#setup = new Set(['username', ...this.options.topics.map((t) => `subscribed ${t}`)]);
-      this.send({ type: 'username', name: this.options.name, id: 0, date: Date.now() });
-      for (const topic of this.options.topics) this.send({ type: 'subscribe', topic, after: 0 });
+  protected override onId(frame: Frame): void {
+    if (this.session === '') this.session = String(frame.session);
+    // Until the resume is answered, live frames on this connection are sent again after it.
+    else this.#state = 'resuming';
+  }
+
+  protected onGreeted(): void {
+    if (this.#state === 'setup') {
+      this.#setup = new Set(['username', ...this.chat.topics.map((t) => `subscribed ${t}`)]);
+      this.send({ type: 'username', name: this.chat.name, id: 0, date: Date.now() });
+      for (const topic of this.chat.topics) this.send({ type: 'subscribe', topic, after: 0 });
       return;
     }
-    this.#state = 'resuming';
-    this.send({ type: 'resume', session: this.session, seq: this.lastSeq, name: this.options.name, rooms: ['lobby'], topics: this.options.topics });
+    this.send({ type: 'resume', session: this.session, seq: this.lastSeq, name: this.chat.name, rooms: ['lobby'], topics: this.chat.topics });
   }
 
   #whileResuming(frame: Frame): void {
@@ -278,7 +327,7 @@ export class ResumingSubscriber extends SocketSubscriber {
   #whileLive(frame: Frame): void {
     if (LOGGED_TYPES.has(frame.type)) {
       this.#accept(frame);
-      if (this.#state === 'setup' && frame.type === 'username' && frame.name === this.options.name) this.#setupDone('username');
+      if (this.#state === 'setup' && frame.type === 'username' && frame.name === this.chat.name) this.#setupDone('username');
       return;
     }
     switch (frame.type) {
@@ -321,8 +370,8 @@ export class StreamSubscriber extends Reconnecting {
   refused = 0;
   #request: http.ClientRequest | undefined;
 
-  constructor(label: string, targets: Targets, readonly topics: readonly string[], reconnectMs?: number) {
-    super(label, targets, reconnectMs);
+  constructor(label: string, targets: Targets, readonly topics: readonly string[], options?: ConnectOptions) {
+    super(label, targets, options);
   }
 
   protected connect(base: string): Promise<void> {

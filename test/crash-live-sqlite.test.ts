@@ -6,20 +6,23 @@
  *
  * LIVE_FAULT_SEED=<n> repeats a run's timings (the seed is printed).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { freePort, startServerProcess, stopServerProcess, type ServerProcess } from './process.js';
-import { LiveCrowd, complaints, violations } from './live-fault.js';
+import { LiveCrowd, Teardown, complaints, violations } from './live-fault.js';
 import { RestWriters, seededRandom } from './live-writers.js';
 import type { LogRow } from './live-log.js';
 
 const KILLS = 3;
 const SEED = process.env.LIVE_FAULT_SEED ? Number(process.env.LIVE_FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const teardown = new Teardown();
+after(() => teardown.run());
 
 function readLog(file: string): LogRow[] {
   const db = new Database(file, { fileMustExist: true });
@@ -30,10 +33,10 @@ function readLog(file: string): LogRow[] {
   }
 }
 
-
 test(`kill -9 ${KILLS} times under REST writes, chat and live subscribers on SQLite › every subscriber gets every committed change once, in order, and every chat message received is in the log`, { timeout: 85_000 }, async () => {
   const random = seededRandom(SEED);
   const dir = mkdtempSync(join(tmpdir(), 'boutique-crash-live-'));
+  teardown.add(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'shop.db');
   const port = await freePort();
   // Many sockets from one address, and chat clients faster than a person.
@@ -66,9 +69,12 @@ test(`kill -9 ${KILLS} times under REST writes, chat and live subscribers on SQL
   const servers: ServerProcess[] = [];
   let server: ServerProcess | undefined;
   const start = async () => {
-    server = await startServerProcess(env, 30_000);
-    servers.push(server);
+    const started = await startServerProcess(env, 30_000);
+    teardown.add(() => stopServerProcess(started));
+    servers.push((server = started));
   };
+  teardown.add(() => writers.stop());
+  teardown.add(() => crowd.stop());
   try {
     await start();
     crowd.start();
@@ -112,9 +118,8 @@ test(`kill -9 ${KILLS} times under REST writes, chat and live subscribers on SQL
     assert.ok(messages >= 10, `only ${messages} chat messages logged`);
     for (const c of crowd.chatters) assert.ok(c.resumes.some((r) => r.complete), `${c.label} never completed a resume`);
   } finally {
-    await crowd.stop();
-    await writers.stop();
-    await stopServerProcess(server);
-    rmSync(dir, { recursive: true, force: true });
+    // Clients first, so that they do not reconnect to servers on their way down.
+    await Promise.all([crowd.stop(), writers.stop()]);
+    await teardown.run();
   }
 });

@@ -9,6 +9,26 @@ import type { RestWriters } from './live-writers.js';
 
 export const TOPICS = [...CHANGE_CHANNELS];
 
+/**
+ * What a fault test started (servers, Redis, clients, writers, files), undone in reverse order by
+ * its `finally` — or by its `after` hook when it timed out, while its body may still be running:
+ * whatever that body starts afterwards is undone at once.
+ */
+export class Teardown {
+  #steps: (() => unknown)[] = [];
+  #ran = false;
+
+  add(step: () => unknown): void {
+    if (this.#ran) void Promise.resolve(step()).catch(() => {});
+    else this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    this.#ran = true;
+    for (const step of this.#steps.splice(0).reverse()) await step();
+  }
+}
+
 /** Who connects where first, and where each reconnects: one Targets per subscriber. */
 type Planned = { label: string; targets: Targets } & ConnectOptions;
 

@@ -66,8 +66,9 @@ abstract class Reconnecting {
     return this.live && !this.stopped;
   }
 
+  /** Connects, and reconnects until stopped; once stopped, never again. */
   start(): void {
-    this.#loop ??= this.#run();
+    if (!this.stopped) this.#loop ??= this.#run();
   }
 
   async stop(): Promise<void> {
@@ -243,6 +244,7 @@ export class ResumingSubscriber extends SocketSubscriber {
   }
 
   override start(): void {
+    if (this.stopped) return;
     if (this.chat.chatEveryMs > 0) {
       this.#chat = setInterval(() => {
         if (!this.ready) return;

@@ -50,7 +50,9 @@ export class RestWriters {
     return [...this.statuses.values()].reduce((a, b) => a + b, 0) + this.unanswered;
   }
 
+  /** Starts the loops; once stopped, never again. */
   start(): void {
+    if (this.#stopped) return;
     this.#loops = Array.from({ length: this.count }, (_, w) => this.#loop(w));
   }
 

@@ -9,13 +9,13 @@
  * on a free port); skips without them unless BOUTIQUE_REQUIRE_SERVICES=1.
  * LIVE_FAULT_SEED=<n> repeats a run's schedule (the seed is printed).
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { freePort, startServerProcess, stopServerProcess, type ServerProcess } from './process.js';
-import { createTestDatabase, needServices, type TestDatabase } from './services.js';
-import { needRedisServer, startRedisServer, type RedisServer } from './redis-server.js';
-import { LiveCrowd, complaints, violations } from './live-fault.js';
+import { createTestDatabase, needServices } from './services.js';
+import { needRedisServer, startRedisServer } from './redis-server.js';
+import { LiveCrowd, Teardown, complaints, violations } from './live-fault.js';
 import { RestWriters, seededRandom } from './live-writers.js';
 import type { LogRow } from './live-log.js';
 
@@ -23,19 +23,10 @@ const skip = (await needServices('postgres')) || needRedisServer();
 const SEED = process.env.LIVE_FAULT_SEED ? Number(process.env.LIVE_FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let database: TestDatabase | undefined;
-let redis: RedisServer | undefined;
+const teardown = new Teardown();
 const servers: ServerProcess[] = [];
 
-before(async () => {
-  if (!skip) database = await createTestDatabase();
-});
-
-after(async () => {
-  await Promise.all(servers.map((s) => stopServerProcess(s)));
-  await redis?.kill();
-  await database?.drop();
-});
+after(() => teardown.run());
 
 async function readLog(url: string): Promise<LogRow[]> {
   const client = new pg.Client({ connectionString: url });
@@ -54,9 +45,22 @@ type Fault = 'kill A' | 'restart Redis' | 'restart Redis while A is down' | 'res
 test('two instances on PostgreSQL + Redis, A killed with kill -9 and Redis restarted empty mid-run › every subscriber on either instance gets every committed change once, in order', { skip, timeout: 85_000 }, async () => {
   const random = seededRandom(SEED);
   const [portA, portB, redisPort] = [await freePort(), await freePort(), await freePort()];
-  redis = await startRedisServer(redisPort);
+  const database = await createTestDatabase();
+  teardown.add(() => database.drop());
+  const startRedis = async () => {
+    const started = await startRedisServer(redisPort);
+    teardown.add(() => started.kill());
+    return started;
+  };
+  let redis = await startRedis();
+  const start = async (env: Record<string, string>) => {
+    const started = await startServerProcess(env, 30_000);
+    teardown.add(() => stopServerProcess(started));
+    servers.push(started);
+    return started;
+  };
   const common = {
-    DATABASE_URL: database!.url,
+    DATABASE_URL: database.url,
     REDIS_URL: redis.url,
     // Many sockets from one address, and chat clients faster than a person.
     WS_MAX_PER_CLIENT: '0', WS_HANDSHAKE_RATE: '0', SSE_MAX_PER_CLIENT: '0', WS_RATE_LIMIT: '1000',
@@ -90,10 +94,11 @@ test('two instances on PostgreSQL + Redis, A killed with kill -9 and Redis resta
   // Two writers on each instance; the writers draw from their own generator, so the fault
   // schedule does not depend on their pace.
   const writers = new RestWriters(4, (w) => (w < 2 ? A : B), seededRandom(SEED + 1));
+  teardown.add(() => writers.stop());
+  teardown.add(() => crowd.stop());
   let serverA: ServerProcess | undefined;
   const startA = async () => {
-    serverA = await startServerProcess(envA, 30_000);
-    servers.push(serverA);
+    serverA = await start(envA);
   };
   const killA = async () => {
     crowd.mark();
@@ -101,10 +106,10 @@ test('two instances on PostgreSQL + Redis, A killed with kill -9 and Redis resta
     assert.equal(await serverA!.exited, 'SIGKILL');
   };
   const restartRedis = async (meanwhile: () => Promise<void> = async () => {}) => {
-    await redis!.kill();
+    await redis.kill();
     await sleep(200 + Math.floor(random() * 800));
     await meanwhile();
-    redis = await startRedisServer(redisPort);
+    redis = await startRedis();
   };
   const stopTalking = async () => {
     crowd.hush();
@@ -119,11 +124,11 @@ test('two instances on PostgreSQL + Redis, A killed with kill -9 and Redis resta
   try {
     // One at a time: each runs the migrations at start.
     await startA();
-    servers.push(await startServerProcess(envB, 30_000));
+    await start(envB);
     crowd.start();
     await crowd.waitLive(20_000);
     // Sign-ins so far happened before some clients connected: compare from here on.
-    const baseline = Math.max(0, ...(await readLog(database!.url)).map((r) => Number(r.position)));
+    const baseline = Math.max(0, ...(await readLog(database.url)).map((r) => Number(r.position)));
     writers.start();
 
     const schedule: string[] = [];
@@ -148,9 +153,9 @@ test('two instances on PostgreSQL + Redis, A killed with kill -9 and Redis resta
     }
     await sleep(1000);
     await stopTalking();
-    await crowd.settle(() => readLog(database!.url), baseline, 15_000);
+    await crowd.settle(() => readLog(database.url), baseline, 15_000);
 
-    const rows = await readLog(database!.url);
+    const rows = await readLog(database.url);
     const found = violations(rows, baseline, crowd, writers);
     const changes = rows.filter((r) => r.channel === 'customers' || r.channel === 'orders').length;
     const messages = rows.filter((r) => r.channel === 'chat:room:lobby').length;
@@ -166,7 +171,8 @@ test('two instances on PostgreSQL + Redis, A killed with kill -9 and Redis resta
       assert.ok(crowd.chatters.find((c) => c.label === label)!.resumes.some((r) => r.complete), `${label} never completed a resume`);
     }
   } finally {
-    await crowd.stop();
-    await writers.stop();
+    // Clients first, so that they do not reconnect to servers on their way down.
+    await Promise.all([crowd.stop(), writers.stop()]);
+    await teardown.run();
   }
 });

@@ -46,3 +46,25 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   });
   return { child, url, output: () => output, exited };
 }
+
+/**
+ * A TCP port on loopback that was free a moment ago: for a server that must come back on the
+ * same port after it is killed, so its clients reconnect to the address they knew.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Ends a server process (SIGKILL after `graceMs` if SIGTERM is not enough) and waits for it. */
+export async function stopServerProcess(server: ServerProcess | undefined, graceMs = 5000): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), graceMs);
+  await server.exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,84 @@
+/**
+ * Chat resume around a Redis outage, with a redis-server of the test's own behind a TCP proxy
+ * that cuts it off and gives it back. A resume that cannot finish during the outage may fail; the
+ * session must still be there once Redis is back, within its grace period. Needs redis-server on
+ * PATH; skips without it unless BOUTIQUE_REQUIRE_SERVICES=1.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, TestClient, type Frame, type Running } from './chat-helpers.js';
+import { freePort } from './process.js';
+import { needRedisServer, startRedisServer, type RedisServer } from './redis-server.js';
+import { eventually, startTcpProxy, type TcpProxy } from './services.js';
+
+const skip = needRedisServer();
+let redis: RedisServer | undefined;
+let proxy: TcpProxy | undefined;
+let running: Running | undefined;
+
+before(async () => {
+  if (skip) return;
+  redis = await startRedisServer(await freePort());
+  proxy = await startTcpProxy(redis.url);
+  running = await startApp({ redisUrl: `redis://127.0.0.1:${proxy.port}` });
+});
+
+after(async () => {
+  await running?.close();
+  await proxy?.close();
+  await redis?.kill();
+});
+
+const ready = async (): Promise<boolean> => (await running!.app.inject({ url: '/readyz' })).statusCode === 200;
+
+/**
+ * Signs `name` in, drops the connection (the session now waits for a resume, its name reserved),
+ * cuts Redis off — trying the resume meanwhile when `tryDuring` — gives Redis back, and resumes
+ * again. Returns what the resume during the outage got, and the answer to the one after it.
+ */
+async function resumeAroundOutage(name: string, tryDuring: boolean): Promise<{ during?: Frame; after?: Frame }> {
+  const watcher = await TestClient.connect(running!.wsUrl);
+  const client = await TestClient.connect(running!.wsUrl);
+  const session = client.session;
+  const signedIn = await client.signIn(name);
+  client.close();
+  // Everyone is told when the server has seen the socket go: the session is detached from then on.
+  await eventually(() => watcher.frames.some((f) => f.type === 'userlist' && !(f.users as string[]).includes(name)) && watcher.frames.some((f) => f.type === 'username' && f.name === name), 5000, `${name} to leave the user list`);
+  watcher.close();
+
+  proxy!.cut();
+  let during: Frame | undefined;
+  if (tryDuring) {
+    const early = await TestClient.open(running!.wsUrl, 'json');
+    await early.next('id');
+    early.send({ type: 'resume', session, seq: signedIn.seq });
+    during = (await early.drain(1500)).find((f) => f.type === 'resumed' || f.type === 'error');
+    early.close();
+  } else {
+    await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
+  }
+  proxy!.restore();
+  await eventually(ready, 15_000, '/readyz once Redis is back');
+
+  const back = await TestClient.connect(running!.wsUrl);
+  back.send({ type: 'resume', session, seq: signedIn.seq });
+  const answer = (await back.drain(1500)).find((f) => f.type === 'resumed' || f.type === 'error');
+  back.close();
+  return { during, after: answer };
+}
+
+describe('chat resume around a Redis outage', { skip }, () => {
+  it('resumes the session once Redis is back, when nothing was tried meanwhile', { timeout: 30_000 }, async () => {
+    const { after: answer } = await resumeAroundOutage('yan', false);
+    assert.equal(answer?.type, 'resumed', JSON.stringify(answer));
+    assert.equal(answer.name, 'yan');
+    assert.equal(answer.missed, 0);
+  });
+
+  it('may refuse a resume while Redis is away, but the same resume once it is back resumes the session', { timeout: 30_000 }, async () => {
+    const { during, after: answer } = await resumeAroundOutage('zed', true);
+    assert.equal(answer?.type, 'resumed', `after the outage (during it: ${JSON.stringify(during)}), the same resume got ${JSON.stringify(answer)}`);
+    assert.equal(answer.name, 'zed');
+    assert.equal(answer.missed, 0);
+  });
+});

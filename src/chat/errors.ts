@@ -23,6 +23,7 @@ export const SOCKET_ERRORS = {
   UNAUTHORIZED: { message: 'This server needs the API token to subscribe: send it as "token".' },
   RESUME_FAILED: { message: 'The session cannot be resumed; start a new one.' },
   BINARY_UNSUPPORTED: { message: 'Only text frames are understood.' },
+  UNAVAILABLE: { message: 'A backing service (Redis or the database) is unavailable; try again shortly.' },
   INTERNAL: { message: 'Something failed on the server; it was logged.' },
   // Errors that end the connection (RFC 6455 §7.4.1 codes).
   FRAME_TOO_LARGE: { closeCode: 1009, message: 'Frame over the size limit.' },

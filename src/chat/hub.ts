@@ -18,6 +18,7 @@ import type { ChatStore } from './store.js';
 import { ChatClient, type ClientHandler, type Peer } from './client.js';
 import { ALL_CHANNEL, DIRECT_CHANNEL, LocalChannels, ONLINE_SET, roomChannel } from './channels.js';
 import { SocketError } from './errors.js';
+import { UnavailableError } from '../errors.js';
 import { DEFAULT_ROOM, parseClientMessage, type ClientMessage } from './protocol.js';
 import { errorFrame, idFrame, userlistFrame } from './frames.js';
 import type { ChatLogger, ChatMetrics } from './metrics.js';
@@ -178,6 +179,12 @@ export class ChatHub implements ClientHandler {
     if (err instanceof SocketError) {
       if (err.closeCode !== undefined) client.peer.close(err.closeCode, err.message);
       else client.send(errorFrame(err.code, err.message));
+      return;
+    }
+    if (err instanceof UnavailableError) {
+      // Redis or the database is away: the client may try again; the outage itself is logged by the bus and /readyz.
+      this.options.logger.warn({ err: { message: err.message }, clientId: client.id }, 'chat request failed: a backing service is unavailable');
+      client.send(errorFrame('UNAVAILABLE'));
       return;
     }
     this.options.logger.error({ err, clientId: client.id }, 'chat message failed');

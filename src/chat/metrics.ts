@@ -7,5 +7,6 @@ export interface ChatMetrics {
 /** What the chat logs: errors, and debug lines about clients it cut off. */
 export interface ChatLogger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
 }

@@ -6,7 +6,7 @@ import type { LogTail } from '../live/log-tail.js';
 import type { Replayer } from '../live/replay.js';
 import type { Subscriptions } from '../live/subscriptions.js';
 import type { Topic } from '../live/topics.js';
-import type { LogEntry } from '../store/change-log.js';
+import type { LogEntry, LogFilter } from '../store/change-log.js';
 import type { ChatClient } from './client.js';
 import { ALL_CHANNEL, RESUMED_CHANNEL, roomChannel, type LocalChannels } from './channels.js';
 import { DetachedSessions, type DetachedSession } from './sessions.js';
@@ -86,29 +86,17 @@ export class Sessions {
   async resume(client: ChatClient, session: string, after: number, hints: ResumeHints, announce = false): Promise<void> {
     if (session === client.session) return;
     const held = this.#take(session);
-    const state = held ?? this.#fromHints(client, session, hints);
-    if (!state) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
-    const topics = state.topics.flatMap((name) => {
-      const topic = this.subscriptions.grammar.parse(name);
-      return topic ? [topic] : [];
-    });
-    const filter = { channels: [ALL_CHANNEL, ...state.rooms.map(roomChannel), ...new Set(topics.map((t) => t.resource))], recipient: sessionDigest(session) };
-    // Read what was missed up to where this instance is before changing anything, so a client too
-    // far behind is refused with its connection as it was.
-    const reached = await this.subscriptions.reach(after);
-    const early = reached ? this.tail.position : after;
-    const before = reached ? await this.replayer.entries(after, early, filter) : undefined;
-    if (before === undefined) {
-      // A session this instance held keeps waiting for its grace period; what a client merely
-      // claimed (hints) is not kept, so a failed attempt leaves nothing behind to resume later.
+    let prepared: Prepared;
+    try {
+      prepared = await this.#prepare(client, session, after, hints, held);
+    } catch (err) {
+      // Nothing changed yet: a session this instance held waits out the rest of its grace period
+      // for the next attempt (Redis may be back by then). What a client merely claimed (hints)
+      // is not kept, so a failed attempt leaves nothing behind to resume later.
       if (held) this.#detached.add(held);
-      throw socketError('RESUME_FAILED', GONE);
+      throw err;
     }
-    if (state.name !== undefined && !(await this.names.reclaim(state.name, session))) {
-      throw socketError('RESUME_FAILED', 'The name was given to someone else.');
-    }
-    // Let go of what this connection had under the session from its `id` frame.
-    await this.names.drop(client);
+    const { state, topics, filter, early, before } = prepared;
     this.register(client, session);
     client.id = state.id || client.id;
 
@@ -134,6 +122,32 @@ export class Sessions {
     await this.names.rejoin(client);
     await this.bus.signal(RESUMED_CHANNEL, session + '\n' + client.connId);
     await this.names.publishUserlist();
+  }
+
+  /**
+   * Everything a resume checks and reads before it changes anything: the session's state, what
+   * was missed up to where this instance is (so a client too far behind is refused with its
+   * connection as it was), and its name back from the shared registry. Throws RESUME_FAILED, or
+   * what a backing service threw.
+   */
+  async #prepare(client: ChatClient, session: string, after: number, hints: ResumeHints, held: DetachedSession | undefined): Promise<Prepared> {
+    const state = held ?? this.#fromHints(client, session, hints);
+    if (!state) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
+    const topics = state.topics.flatMap((name) => {
+      const topic = this.subscriptions.grammar.parse(name);
+      return topic ? [topic] : [];
+    });
+    const filter = { channels: [ALL_CHANNEL, ...state.rooms.map(roomChannel), ...new Set(topics.map((t) => t.resource))], recipient: sessionDigest(session) };
+    const reached = await this.subscriptions.reach(after);
+    const early = reached ? this.tail.position : after;
+    const before = reached ? await this.replayer.entries(after, early, filter) : undefined;
+    if (before === undefined) throw socketError('RESUME_FAILED', GONE);
+    if (state.name !== undefined && !(await this.names.reclaim(state.name, session))) {
+      throw socketError('RESUME_FAILED', 'The name was given to someone else.');
+    }
+    // Let go of what this connection had under the session from its `id` frame.
+    await this.names.drop(client);
+    return { state, topics, filter, early, before };
   }
 
   /** The frames a client with `topics` gets for these log entries, in seq order. */
@@ -190,6 +204,15 @@ export class Sessions {
       this.#unregister(older);
     }
   }
+}
+
+interface Prepared {
+  state: DetachedSession;
+  topics: Topic[];
+  filter: LogFilter;
+  /** Where this instance's tail was when `before` was read. */
+  early: number;
+  before: LogEntry[];
 }
 
 function snapshot(client: ChatClient): DetachedSession {

@@ -8,6 +8,8 @@ export interface DetachedSession {
   name: string | undefined;
   rooms: string[];
   topics: string[];
+  /** When its grace period ends (ms since the epoch); set when it is first detached, kept when a failed resume puts it back. */
+  expiresAt?: number;
 }
 
 export class DetachedSessions {
@@ -15,12 +17,14 @@ export class DetachedSessions {
 
   constructor(private readonly graceMs: number, private readonly onExpire: (state: DetachedSession) => void) {}
 
+  /** Starts the session's grace period, or, for one a failed resume took and puts back, goes on with what was left of it. */
   add(state: DetachedSession): void {
     this.drop(state.session);
+    state.expiresAt ??= Date.now() + this.graceMs;
     const timer = setTimeout(() => {
       this.#sessions.delete(state.session);
       this.onExpire(state);
-    }, this.graceMs);
+    }, Math.max(0, state.expiresAt - Date.now()));
     timer.unref();
     this.#sessions.set(state.session, { state, timer });
   }

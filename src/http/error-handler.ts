@@ -3,33 +3,9 @@ import { BoutiqueError, CATALOGUE, UnavailableError, type ErrorCode, type FieldE
 import { html, page } from './html.js';
 import { negotiate } from './negotiate.js';
 import { bodyUnread, drainBody } from './body-drain.js';
-import { PLAIN_TEXT } from './plain-text.js';
+import { sortableOf, validationError, type AjvError } from './validation.js';
 
 const ERROR_TYPES = ['application/problem+json', 'application/json', 'text/html', 'text/plain'] as const;
-
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-function fieldOf(e: AjvError): string {
-  const base = e.instancePath.replace(/^\//, '');
-  const missing = e.params.missingProperty ?? e.params.additionalProperty;
-  if (typeof missing === 'string') return base ? `${base}/${missing}` : missing;
-  return base || '(body)';
-}
-
-function messageOf(e: AjvError, sortable?: string): string {
-  if (e.keyword === 'required') return 'is required';
-  if (e.keyword === 'additionalProperties') return 'is not a known field';
-  if (e.keyword === 'format' && e.params.format === 'email') return 'must be a valid email address';
-  if (e.keyword === 'format' && e.params.format === PLAIN_TEXT) return 'must not contain control characters, line breaks, direction overrides or unpaired surrogates';
-  if (e.keyword === 'pattern' && sortable !== undefined) return `names an unknown field; sortable fields are ${sortable}`;
-  if ((e.keyword === 'pattern' && e.params.pattern === '\\S') || (e.keyword === 'minLength' && e.params.limit === 1)) return 'must not be blank';
-  return e.message ?? 'is invalid';
-}
 
 /** Turns any thrown error into a BoutiqueError: the catalogue is the only thing that reaches the wire. */
 export function toBoutiqueError(err: unknown, request: FastifyRequest): BoutiqueError {
@@ -39,21 +15,7 @@ export function toBoutiqueError(err: unknown, request: FastifyRequest): Boutique
   if (Array.isArray(fe.validation)) {
     const context = fe.validationContext;
     if (context === 'params') return new BoutiqueError('NOT_FOUND', 'No resource exists at this path.');
-    const seen = new Set<string>();
-    const errors: FieldError[] = [];
-    for (const e of fe.validation) {
-      // anyOf/oneOf wrappers repeat what the branch errors already say.
-      if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
-      const field = fieldOf(e);
-      const sortable = field === 'sort' ? sortableFrom(request) : undefined;
-      const item = { field, message: messageOf(e, sortable) };
-      // One message per field: the first rule it breaks.
-      if (!seen.has(item.field)) errors.push(item), seen.add(item.field);
-    }
-    if (context === 'querystring') {
-      return new BoutiqueError('BAD_REQUEST', errors.map((e) => `query parameter "${e.field}" ${e.message}`).join('; '), { errors });
-    }
-    return new BoutiqueError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+    return validationError(fe.validation, context === 'querystring' ? 'querystring' : 'body', sortableOf(request.routeOptions.schema?.querystring));
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -72,11 +34,6 @@ export function toBoutiqueError(err: unknown, request: FastifyRequest): Boutique
   if (fe.statusCode === 503) return new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down or a backing service is unavailable.');
   if (fe.statusCode === 404) return new BoutiqueError('NOT_FOUND', 'No resource exists at this path.');
   return new BoutiqueError('INTERNAL', 'Something failed on the server. It was logged with the request id in X-Request-Id.');
-}
-
-function sortableFrom(request: FastifyRequest): string | undefined {
-  const schema = request.routeOptions.schema?.querystring as { properties?: { sort?: { description?: string } } } | undefined;
-  return schema?.properties?.sort?.description?.split('Sortable: ')[1];
 }
 
 export interface Problem {

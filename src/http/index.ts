@@ -1,14 +1,12 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import formbody from '@fastify/formbody';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { TSchema } from 'typebox';
 import { BoutiqueError } from '../errors.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerAuth, type Access } from './auth.js';
 import { collectRoutes } from './openapi.js';
 import { registerJsonBody } from './json-body.js';
-import { PLAIN_TEXT, isPlainText } from './plain-text.js';
+import { createValidators } from './validation.js';
 import { safeUrl } from '../logger.js';
 
 declare module 'fastify' {
@@ -17,19 +15,6 @@ declare module 'fastify' {
   }
 }
 import { LIST_TYPES, RESOURCE_TYPES, negotiate, type MediaType } from './negotiate.js';
-
-/**
- * Two validators: bodies are checked as sent (a number where a string belongs is a 422, not
- * silently converted), query strings and path parameters are text and get coerced.
- */
-function createValidators() {
-  const body = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
-  const query = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
-  addFormats.default(body, ['email', 'date-time']);
-  body.addFormat(PLAIN_TEXT, { type: 'string', validate: isPlainText });
-  addFormats.default(query, ['email', 'date-time']);
-  return { body, query };
-}
 
 const NEGOTIATES = Symbol('negotiates');
 

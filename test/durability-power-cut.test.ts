@@ -50,9 +50,10 @@ interface Cut {
 }
 
 /** Creates customers from WORKERS loops for LOAD_MS, kills the server mid-load, opens the power-cut image. */
-async function loadAndCut(dir: string, shim: string, synchronous: 'full' | 'normal'): Promise<Cut> {
-  const data = join(dir, `data-${synchronous}`);
-  const snapshot = join(dir, `cut-${synchronous}`);
+async function loadAndCut(dir: string, shim: string, synchronous: 'full' | 'normal', attempt = 1): Promise<Cut> {
+  const run = `${synchronous}-${attempt}`;
+  const data = join(dir, `data-${run}`);
+  const snapshot = join(dir, `cut-${run}`);
   mkdirSync(data);
   mkdirSync(snapshot);
   const server = await startServerProcess({
@@ -82,7 +83,7 @@ async function loadAndCut(dir: string, shim: string, synchronous: 'full' | 'norm
   await Promise.all(workers);
 
   // Open what the disk would hold, never the live files.
-  const image = join(dir, `image-${synchronous}`);
+  const image = join(dir, `image-${run}`);
   mkdirSync(image);
   for (const name of readdirSync(snapshot)) if (!name.startsWith('.')) cpSync(join(snapshot, name), join(image, name));
   if (!existsSync(join(image, 'shop.db'))) return { acknowledged, found: new Set(), logged: new Set(), integrity: 'no database file was ever fsynced' };
@@ -112,9 +113,14 @@ test('a power cut under load › with SQLITE_SYNCHRONOUS=full (the default) ever
     assert.deepEqual(lostFull, [], 'no acknowledged write lost');
     assert.deepEqual(unloggedFull, [], 'every acknowledged write has its change-log entry');
 
-    const normal = await loadAndCut(dir, shim, 'normal');
-    const lostNormal = normal.acknowledged.filter((id) => !normal.found.has(id));
-    console.log(`normal: ${normal.acknowledged.length} answered 201, ${normal.found.size} on disk after the cut, ${lostNormal.length} lost; integrity ${normal.integrity}`);
+    // The control: without an fsync per commit, what was written since the last one (a WAL
+    // checkpoint fsyncs) is lost. A cut right after a checkpoint loses nothing, so up to three cuts.
+    let lostNormal: number[] = [];
+    for (let attempt = 1; attempt <= 3 && lostNormal.length === 0; attempt++) {
+      const normal = await loadAndCut(dir, shim, 'normal', attempt);
+      lostNormal = normal.acknowledged.filter((id) => !normal.found.has(id));
+      console.log(`normal (cut ${attempt}): ${normal.acknowledged.length} answered 201, ${normal.found.size} on disk after the cut, ${lostNormal.length} lost; integrity ${normal.integrity}`);
+    }
     assert.ok(lostNormal.length > 0, 'without an fsync at each commit, the cut loses acknowledged writes: the simulation is real');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  *   node bench/run.mjs                 full run (about 15 minutes, see docs/benchmarks.md)
  *   node bench/run.mjs --quick         every scenario briefly, one round, REST at 50 connections (proves the harness works)
  *   node bench/run.mjs --only rest-read,signin   some scenarios: rest-read, rest-list, rest-create,
- *                                      pg-read, fanout, memory, signin
+ *                                      pg-read, fanout, memory, signin, queries
  *   node bench/run.mjs --rounds 5      rounds per scenario (full: 3, quick: 1)
  *   node bench/run.mjs --connections 32,50   REST connection counts (full: both; quick: 50)
  *   node bench/run.mjs --signin 1000,10000   sign-in storm sizes (full: 1000 and 10000; quick: 500)
@@ -32,9 +32,10 @@ import { machine, evaluate, printReport, renderSvg } from './lib/report.mjs';
 import { restScenarios } from './scenarios/rest.mjs';
 import { pgReadScenario } from './scenarios/pg-read.mjs';
 import { fanoutScenario, memoryScenario, signinScenario } from './scenarios/websocket.mjs';
+import { queriesScenario } from './scenarios/queries.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['rest-read', 'rest-list', 'rest-create', 'pg-read', 'fanout', 'memory', 'signin'];
+const SCENARIOS = ['rest-read', 'rest-list', 'rest-create', 'pg-read', 'fanout', 'memory', 'signin', 'queries'];
 const list = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 function parseArgs(argv) {
@@ -97,6 +98,7 @@ const results = {
   fanout: null,
   memory: null,
   signin: null,
+  queries: null,
 };
 const tmp = mkdtempSync(join(tmpdir(), 'boutique-bench-'));
 if (opts.profile) mkdirSync(PROFILE_DIR, { recursive: true });
@@ -109,6 +111,7 @@ try {
   if (opts.only.includes('fanout')) await fanoutScenario(ctx);
   if (opts.only.includes('memory')) await memoryScenario(ctx);
   if (opts.only.includes('signin')) await signinScenario(ctx);
+  if (opts.only.includes('queries')) await queriesScenario(ctx);
 } catch (err) {
   failed = true;
   console.error(err);

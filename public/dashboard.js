@@ -1,12 +1,15 @@
-// The dashboard: the same data reached two ways. Tables load over HTTP (each call logged
-// left), then stay current from events the server pushes over a WebSocket (logged right).
-// Received text only ever goes through textContent.
+// The dashboard: the same data reached two ways. Writes go over HTTP (each call logged left);
+// each table is a live query over the WebSocket (logged right): the filter box and the status
+// select are the REST list's own filters, subscribed to — a snapshot of the rows they select,
+// then every change that makes a row enter, change in or leave them. Received text only ever
+// goes through textContent.
 (function () {
   'use strict';
 
-  var customers = new Map(); // id → customer
-  var orders = new Map(); // id → order
-  var selected = null; // customer id whose orders the form adds to
+  var customers = new Map(); // id → customer, as the customers query selects them
+  var orders = new Map(); // id → order, as the orders query selects them
+  var names = new Map(); // customer id → name, from every customer seen (the orders table shows them)
+  var selected = null; // customer id whose orders are shown and the form adds to
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, props, children) {
@@ -64,24 +67,15 @@
 
   function flash(row) { row.classList.remove('flash'); void row.offsetWidth; row.classList.add('flash'); }
 
-  function ordersOf(customerId) {
-    var n = 0;
-    orders.forEach(function (o) { if (o.customerId === customerId) n++; });
-    return n;
-  }
-
   function renderCustomers(flashId) {
-    var filter = $('filter').value.trim().toLowerCase();
     var body = $('customers').tBodies[0];
     body.textContent = '';
     var list = Array.from(customers.values()).sort(function (a, b) { return b.id - a.id; });
     list.forEach(function (c) {
-      if (filter && (c.name + ' ' + c.email).toLowerCase().indexOf(filter) === -1) return;
       var row = el('tr', { 'data-id': String(c.id), className: c.id === selected ? 'selected' : '' }, [
         el('td', { text: String(c.id) }),
         el('td', { className: 'name', text: c.name }),
         el('td', { text: c.email }),
-        el('td', { text: String(ordersOf(c.id)) }),
         el('td', {}, [el('div', { className: 'actions' }, [
           el('button', { className: 'small ghost', type: 'button', text: 'Rename', onclick: function (e) { e.stopPropagation(); rename(c); } }),
           el('button', { className: 'small danger', type: 'button', text: 'Delete', onclick: function (e) { e.stopPropagation(); removeCustomer(c); } }),
@@ -97,9 +91,7 @@
   function renderOrders(flashId) {
     var body = $('orders').tBodies[0];
     body.textContent = '';
-    var list = Array.from(orders.values())
-      .filter(function (o) { return selected === null || o.customerId === selected; })
-      .sort(function (a, b) { return b.id - a.id; });
+    var list = Array.from(orders.values()).sort(function (a, b) { return b.id - a.id; });
     list.forEach(function (o) {
       var next = { pending: ['paid', 'cancelled'], paid: ['shipped', 'cancelled'], shipped: [], cancelled: [] }[o.status] || [];
       var status = el('select', { className: 'status', 'aria-label': 'Status of order ' + o.id }, [o.status].concat(next).map(function (s) {
@@ -111,7 +103,7 @@
       status.addEventListener('change', function () { changeStatus(o, status.value); });
       var row = el('tr', { 'data-order': String(o.id) }, [
         el('td', { text: String(o.id) }),
-        el('td', { text: (customers.get(o.customerId) || { name: '#' + o.customerId }).name }),
+        el('td', { text: names.get(o.customerId) || '#' + o.customerId }),
         el('td', { text: o.items.map(function (i) { return i.sku + ' ×' + i.quantity; }).join(', ') }),
         el('td', { text: money(o.total) }),
         el('td', {}, [status]),
@@ -121,17 +113,17 @@
       if (o.id === flashId) flash(row);
     });
     $('order-count').textContent = '(' + list.length + ')';
-    var c = selected === null ? null : customers.get(selected);
-    $('orders-title').firstChild.textContent = c ? 'Orders of ' + c.name + ' ' : 'Orders ';
-    $('new-order').hidden = c == null;
-    $('order-hint').hidden = c != null;
+    var name = selected === null ? null : names.get(selected) || '#' + selected;
+    $('orders-title').firstChild.textContent = name !== null ? 'Orders of ' + name + ' ' : 'Orders ';
+    $('new-order').hidden = selected === null;
+    $('order-hint').hidden = selected !== null;
     $('show-all-orders').hidden = selected === null;
   }
 
   function select(id) {
     selected = selected === id ? null : id;
     renderCustomers();
-    renderOrders();
+    watch('orders');
   }
 
   // ---- actions (all through the REST API) ------------------------------------------------
@@ -177,7 +169,12 @@
     });
   });
 
-  $('filter').addEventListener('input', function () { renderCustomers(); });
+  var typing = null;
+  $('filter').addEventListener('input', function () {
+    clearTimeout(typing);
+    typing = setTimeout(function () { watch('customers'); }, 250);
+  });
+  $('status-filter').addEventListener('change', function () { watch('orders'); });
   $('show-all-orders').addEventListener('click', function () { select(selected); });
   document.querySelectorAll('[data-clear]').forEach(function (b) {
     b.addEventListener('click', function () { $(b.getAttribute('data-clear')).textContent = ''; });
@@ -185,43 +182,118 @@
   $('token').value = sessionStorage.getItem('boutique-token') || '';
   $('token').addEventListener('change', function () { sessionStorage.setItem('boutique-token', $('token').value.trim()); });
 
-  // Where each table's copy stands in the change log: the Boutique-Log-Position of the GET that
-  // filled it, then the seq of each event applied. Subscribing after it joins the snapshot and the
-  // stream with nothing missed and nothing twice.
-  var positions = { customers: 0, orders: 0 };
+  // ---- live queries over the WebSocket --------------------------------------------------
+  // Each table is one live query: its canonical form (the server's: the path, then the filters
+  // sorted by name, empty ones dropped) is what every frame about it names; its position is the
+  // seq of the last snapshot or event applied, where a resubscription after a drop goes on from.
+  var views = {
+    customers: { map: customers, query: null, position: 0 },
+    orders: { map: orders, query: null, position: 0 },
+  };
 
-  function load() {
-    return Promise.all([api('GET', '/customers?per_page=100&sort=-id'), api('GET', '/orders?per_page=100&sort=-id')]).then(function (r) {
-      if (r[0].ok) { customers.clear(); r[0].body.forEach(function (c) { customers.set(c.id, c); }); positions.customers = r[0].position; }
-      if (r[1].ok) { orders.clear(); r[1].body.forEach(function (o) { orders.set(o.id, o); }); positions.orders = r[1].position; }
-      renderCustomers();
-      renderOrders();
+  function canonical(path, filters) {
+    var params = new URLSearchParams();
+    Object.keys(filters).sort().forEach(function (k) { if (filters[k] !== '' && filters[k] != null) params.append(k, String(filters[k])); });
+    var search = params.toString();
+    return search ? path + '?' + search : path;
+  }
+
+  function queryOf(name) {
+    if (name === 'customers') return canonical('/customers', { q: $('filter').value.trim() });
+    var status = $('status-filter').value;
+    return selected === null ? canonical('/orders', { status: status }) : canonical('/customers/' + selected + '/orders', { status: status });
+  }
+
+  function viewOf(query) {
+    if (views.customers.query === query) return views.customers;
+    if (views.orders.query === query) return views.orders;
+    return null;
+  }
+
+  function render(view, flashId) {
+    if (view === views.customers) renderCustomers(flashId);
+    renderOrders(view === views.orders ? flashId : undefined);
+  }
+
+  function send(msg) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    var token = $('token').value.trim();
+    if (token && msg.type === 'subscribe') msg.token = token;
+    socket.send(JSON.stringify(msg));
+  }
+
+  /** (Re)starts a table's live query from a snapshot: after a filter changed, or a reset. */
+  function watch(name, force) {
+    var view = views[name];
+    var query = queryOf(name);
+    if (query === view.query && !force) return;
+    if (view.query !== null && view.query !== query) send({ type: 'unsubscribe', query: view.query });
+    view.query = query;
+    view.position = 0;
+    view.map.clear();
+    render(view);
+    send({ type: 'subscribe', query: query, snapshot: true });
+  }
+
+  /**
+   * More rows match than a snapshot holds: the newest page over HTTP instead, then the query's
+   * changes after that page's Boutique-Log-Position — nothing missed between the two.
+   */
+  function fromPage(view) {
+    var query = view.query;
+    api('GET', query + (query.indexOf('?') === -1 ? '?' : '&') + 'per_page=100&sort=-id').then(function (r) {
+      if (!r.ok || view.query !== query) return;
+      view.map.clear();
+      r.body.forEach(function (row) { view.map.set(row.id, row); if (view === views.customers) names.set(row.id, row.name); });
+      view.position = r.position;
+      render(view);
+      send({ type: 'subscribe', query: query, after: r.position });
     });
   }
 
-  // ---- WebSocket ----------------------------------------------------------------------
-  function apply(event) {
-    var map = event.topic === 'orders' ? orders : customers;
-    var item = event.data;
-    if (event.action === 'deleted') {
-      map.delete(item.id);
-      if (map === customers && selected === item.id) selected = null;
-    } else {
-      map.set(item.id, item);
+  function logLine(kind, className, text, seq) {
+    pushLog($('socket-log'), [
+      el('span', { className: 't', text: time() }),
+      el('span', { className: className, text: kind }),
+      el('span', { text: text }),
+      el('span', { className: 't', text: seq === undefined ? '' : 'seq ' + seq }),
+    ]);
+  }
+
+  function onFrame(msg) {
+    var view = msg.query === undefined ? null : viewOf(msg.query);
+    if (msg.type === 'snapshot' && view) {
+      view.map.clear();
+      msg.data.forEach(function (row) { view.map.set(row.id, row); if (view === views.customers) names.set(row.id, row.name); });
+      view.position = msg.seq;
+      logLine('snapshot', 'm', msg.query + ' · ' + msg.data.length + ' rows', msg.seq);
+      render(view);
+    } else if (msg.type === 'event' && view) {
+      if (msg.seq <= view.position) return;
+      view.position = msg.seq;
+      var row = msg.data;
+      if (view === views.customers && msg.action !== 'deleted') names.set(row.id, row.name);
+      if (msg.action === 'deleted' || msg.action === 'left') view.map.delete(row.id);
+      else view.map.set(row.id, row);
+      if (view === views.customers && msg.action === 'deleted' && selected === row.id) select(row.id);
+      logLine(msg.action, 'a-' + msg.action, msg.query + ' #' + row.id + (row.name ? ' ' + row.name : row.status ? ' ' + row.status : ''), msg.seq);
+      render(view, row.id);
+    } else if (msg.type === 'reset' && view) {
+      // The log no longer holds every change since this copy: start the query again from a snapshot.
+      logLine('reset', 'a-deleted', msg.query, msg.seq);
+      watch(view === views.customers ? 'customers' : 'orders', true);
+    } else if (msg.type === 'subscribed' && view) {
+      if (msg.seq > view.position) view.position = msg.seq;
+      logLine('subscribed', 'm', msg.query, msg.seq);
+    } else if (msg.type === 'error') {
+      logLine('error', 'a-deleted', (msg.query ? msg.query + ': ' : '') + msg.message);
+      var snapshotTooLarge = view && (msg.errors || []).some(function (e) { return e.field === 'snapshot'; });
+      if (snapshotTooLarge) fromPage(view);
     }
-    renderCustomers(map === customers ? item.id : undefined);
-    renderOrders(map === orders ? item.id : undefined);
   }
 
   var attempt = 0;
   var socket = null;
-
-  function subscribe(topic) {
-    var msg = { type: 'subscribe', topic: topic, after: positions[topic] };
-    var token = $('token').value.trim();
-    if (token) msg.token = token;
-    socket.send(JSON.stringify(msg));
-  }
 
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/socketserver';
@@ -231,48 +303,25 @@
       attempt = 0;
       state.textContent = 'socket: live';
       state.className = 'pill pill-on';
-      ['customers', 'orders'].forEach(subscribe);
+      ['customers', 'orders'].forEach(function (name) {
+        var view = views[name];
+        // After a drop, each table goes on from its position: the changes it missed come first.
+        if (view.query !== null && view.position > 0 && view.query === queryOf(name)) send({ type: 'subscribe', query: view.query, after: view.position });
+        else watch(name, true);
+      });
     };
     socket.onmessage = function (e) {
       var msg;
       try { msg = JSON.parse(e.data); } catch (err) { return; }
-      if (msg.type === 'event') {
-        if (msg.seq <= positions[msg.topic]) return;
-        positions[msg.topic] = msg.seq;
-        pushLog($('socket-log'), [
-          el('span', { className: 't', text: time() }),
-          el('span', { className: 'a-' + msg.action, text: msg.action }),
-          el('span', { text: msg.topic + ' #' + msg.data.id + (msg.data.name ? ' ' + msg.data.name : msg.data.status ? ' ' + msg.data.status : '') }),
-          el('span', { className: 't', text: 'seq ' + msg.seq }),
-        ]);
-        apply(msg);
-      } else if (msg.type === 'reset') {
-        // The log no longer holds every change since this copy: read the tables again, then go on live.
-        pushLog($('socket-log'), [
-          el('span', { className: 't', text: time() }),
-          el('span', { className: 'a-deleted', text: 'reset' }),
-          el('span', { text: msg.topic + ' → GET ' + msg.href }),
-          el('span', { className: 't', text: 'seq ' + msg.seq }),
-        ]);
-        load();
-      } else if (msg.type === 'subscribed' || msg.type === 'error') {
-        if (msg.type === 'subscribed' && msg.seq > positions[msg.topic]) positions[msg.topic] = msg.seq;
-        pushLog($('socket-log'), [
-          el('span', { className: 't', text: time() }),
-          el('span', { className: msg.type === 'error' ? 'a-deleted' : 'm', text: msg.type }),
-          el('span', { text: msg.topic || msg.message || '' }),
-          el('span', { text: '' }),
-        ]);
-      }
+      onFrame(msg);
     };
     socket.onclose = function () {
       state.textContent = 'socket: reconnecting…';
       state.className = 'pill pill-off';
       var delay = Math.min(10000, 500 * Math.pow(2, attempt++)) * (0.75 + Math.random() / 2);
-      // Whatever changed while the socket was down arrives on resubscribing after each table's position.
       setTimeout(connect, delay);
     };
   }
 
-  load().then(connect, connect);
+  connect();
 })();

@@ -16,6 +16,7 @@ import { Replayer } from './live/replay.js';
 import { LogRetention } from './live/retention.js';
 import { isChatChannel } from './live/change.js';
 import { TopicGrammar } from './live/topics.js';
+import { LiveQueries } from './live/queries.js';
 import { sseRoutes } from './live/sse.js';
 import { registerHttp } from './http/index.js';
 import { Access } from './http/auth.js';
@@ -157,12 +158,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   retention.start();
   const replayer = new Replayer(changeLog, storage.run);
   const access = new Access(config);
-  const subscriptions = new Subscriptions(tail, replayer, new TopicGrammar(registry.topics), (frame, receivers) => metrics.countChatFrame('out', 'event', receivers));
   const dataGeneration = (): number | undefined => {
     const external = storage.externalChanges();
     return external === undefined ? undefined : writes.generation() + external;
   };
   const mounted = registry.mount({ storage, writes, dataGeneration });
+  const subscriptions = new Subscriptions(tail, replayer, new TopicGrammar(registry.topics), new LiveQueries(mounted.lists), config.liveSnapshotMax, (_frame, receivers) =>
+    metrics.countChatFrame('out', 'event', receivers),
+  );
   const services: Services = {
     config,
     storage,

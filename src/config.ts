@@ -34,6 +34,7 @@ export interface Config {
   wsHandshakeRate: number;
   sseKeepAliveMs: number;
   sseMaxPerClient: number;
+  liveSnapshotMax: number;
   logRetentionMs: number;
   logRetentionCount: number;
   rateLimitMax: number;
@@ -176,6 +177,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   wsHandshakeRate: { key: 'wsHandshakeRate', env: 'WS_HANDSHAKE_RATE', fallback: '20', parse: integer(0, 100_000), description: 'WebSocket handshakes per second one client address may make (bursts of twice that; 0: no limit); 429 above it' },
   sseKeepAliveMs: { key: 'sseKeepAliveMs', env: 'SSE_KEEPALIVE_MS', fallback: '15000', parse: integer(100, 3_600_000), description: 'Interval of keep-alive comments on /events' },
   sseMaxPerClient: { key: 'sseMaxPerClient', env: 'SSE_MAX_PER_CLIENT', fallback: '64', parse: integer(0, 10_000_000), description: 'Open /events streams one client address may hold (0: no cap); 429 over it' },
+  liveSnapshotMax: { key: 'liveSnapshotMax', env: 'LIVE_SNAPSHOT_MAX', fallback: '1000', parse: integer(1, 100_000), description: "The most rows a live query's snapshot holds; a query matching more is refused with 400" },
   logRetentionMs: { key: 'logRetentionMs', env: 'LOG_RETENTION_MS', fallback: '86400000', parse: integer(60_000, 365 * 86_400_000), description: 'How long the change log keeps an entry for resume and replay (older positions get a reset)' },
   logRetentionCount: { key: 'logRetentionCount', env: 'LOG_RETENTION_COUNT', fallback: '100000', parse: integer(100, 10_000_000), description: 'The most entries the change log keeps (the newest); a resume from before them gets a reset' },
   rateLimitMax: { key: 'rateLimitMax', env: 'RATE_LIMIT_MAX', fallback: '0', parse: integer(0, 10_000_000), description: 'HTTP requests per client per window (0: no limit); 429 with Retry-After above it' },

@@ -138,6 +138,16 @@ export function markdown(r) {
     out.push(`### Sign-in storm, ${s.clients} clients (MDN \`username\` frames sent at once; until every client holds a user list with all ${s.clients} names; bound ${s.timeoutSeconds} s and ${fmt(r.plan.signinRssLimitBytes / 2 ** 30, 0)} GiB server RSS; ${orderText(s.order)})\n\n` +
       table(['server', 'seconds median', 'each round', 'server CPU s median', 'server CPU s each round', 'load CPU s each round', 'MB received each round', 'server RSS peak MiB'], rows) + '\n\n' + ratioTable(s.ratios));
   }
+  const lq = r.queries;
+  if (lq) {
+    const what = (n) => (n === 'q0' ? 'no live query' : n.startsWith('n') ? `${n.slice(1)} distinct exact names (indexed)` : `${n.slice(1)} distinct searches`);
+    const rows = Object.entries(lq.servers).map(([n, v]) => [
+      what(n), fmt(v.median.changesPerSec), fmt(v.median.eventsPerSec), fmt(v.median.eventsPerChange, 2), fmt(v.median.cpuUsPerChange, 1), each(v.rounds.map((q) => q?.cpuUsPerChange), 1),
+    ]);
+    const ratios = table(['÷ no live query, per round', 'metric', 'median', 'each round'], lq.ratios.map((q) => [what(q.a), 'server CPU per change', x(q.median), eachX(q.rounds)]));
+    out.push(`### Live queries: customers renamed at full speed (16 connections), with N distinct live queries subscribed (${rounds} round${rounds === 1 ? '' : 's'}, fresh servers; ${orderText(lq.order)})\n\n` +
+      table(['live queries', 'changes/s median', 'events/s median', 'events per change', 'server CPU µs/change median', 'each round'], rows) + '\n\n' + ratios);
+  }
   if (r.targets.length) {
     out.push('### Targets (median of per-round ratios)\n\n' + table(['target', 'median', 'each round', 'goal', 'met'], r.targets.map((t) => [
       t.name, typeof t.value === 'number' && !Number.isInteger(t.value) ? x(t.value) : t.value ?? '—', t.rounds ? eachX(t.rounds) : '', t.goal, t.met == null ? '—' : t.met ? 'yes' : '**no**',

@@ -20,6 +20,9 @@ export const SOCKET_ERRORS = {
   NOT_IN_ROOM: { message: 'Join the room before sending to it.' },
   UNKNOWN_TARGET: { message: 'No user with that name is online.' },
   BAD_TOPIC: { message: 'Topics are customers, customers/{id}, customers/{id}/orders and orders.' },
+  // A live query is refused as its GET would be: the same code and message as the HTTP problem.
+  BAD_REQUEST: { message: 'The query has a parameter with a bad value.' },
+  NOT_FOUND: { message: 'No list exists at this path.' },
   UNAUTHORIZED: { message: 'This server needs the API token to subscribe: send it as "token".' },
   RESUME_FAILED: { message: 'The session cannot be resumed; start a new one.' },
   BINARY_UNSUPPORTED: { message: 'Only text frames are understood.' },
@@ -40,11 +43,12 @@ export class SocketError extends Error {
   override name = 'SocketError';
   readonly closeCode: number | undefined;
 
-  constructor(readonly code: SocketErrorCode, detail?: string) {
+  /** `extra`: more fields of the error frame (a bad live query's `errors` and `query`). */
+  constructor(readonly code: SocketErrorCode, detail?: string, readonly extra?: Readonly<Record<string, unknown>>) {
     super(detail ?? SOCKET_ERRORS[code].message);
     const entry: SocketErrorEntry = SOCKET_ERRORS[code];
     this.closeCode = entry.closeCode;
   }
 }
 
-export const socketError = (code: SocketErrorCode, detail?: string): SocketError => new SocketError(code, detail);
+export const socketError = (code: SocketErrorCode, detail?: string, extra?: Readonly<Record<string, unknown>>): SocketError => new SocketError(code, detail, extra);

@@ -19,8 +19,9 @@ export const usernameFrame = (name: string, id: number, date: number): string =>
 export const messageFrame = (m: { name: string; text: string; id: number; date: number; room: string }): string =>
   `{"type":"message","name":${s(m.name)},"text":${s(m.text)},"id":${m.id},"date":${m.date},"room":${s(m.room)}}`;
 
-export const errorFrame = (code: SocketErrorCode | string, message: string = code in SOCKET_ERRORS ? SOCKET_ERRORS[code as SocketErrorCode].message : code): string =>
-  `{"type":"error","code":${s(code)},"message":${s(message)}}`;
+/** `extra`: what else the error names (the fields of a bad live query, and the query itself). */
+export const errorFrame = (code: SocketErrorCode | string, message: string = code in SOCKET_ERRORS ? SOCKET_ERRORS[code as SocketErrorCode].message : code, extra?: Readonly<Record<string, unknown>>): string =>
+  extra === undefined ? `{"type":"error","code":${s(code)},"message":${s(message)}}` : s({ type: 'error', code, message, ...extra });
 
 /** History payloads are stored frames, embedded as they are: no parse, no re-serialization. */
 export const joinedFrame = (room: string, seq: number, history: readonly string[]): string =>
@@ -28,9 +29,10 @@ export const joinedFrame = (room: string, seq: number, history: readonly string[
 
 export const leftFrame = (room: string): string => `{"type":"left","room":${s(room)}}`;
 
-export const subscribedFrame = (topic: string, seq: number): string => `{"type":"subscribed","topic":${s(topic)},"seq":${seq}}`;
+/** `kind`: the field naming what was subscribed to, `topic` or `query` (src/live/topics.ts). */
+export const subscribedFrame = (kind: 'topic' | 'query', key: string, seq: number): string => `{"type":"subscribed","${kind}":${s(key)},"seq":${seq}}`;
 
-export const unsubscribedFrame = (topic: string): string => `{"type":"unsubscribed","topic":${s(topic)}}`;
+export const unsubscribedFrame = (kind: 'topic' | 'query', key: string): string => `{"type":"unsubscribed","${kind}":${s(key)}}`;
 
 export const resumedFrame = (r: { session: string; id: number; name: string | undefined; rooms: string[]; topics: string[]; seq: number; missed: number }): string =>
   s({ type: 'resumed', session: r.session, id: r.id, name: r.name ?? null, rooms: r.rooms, topics: r.topics, seq: r.seq, missed: r.missed });

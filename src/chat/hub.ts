@@ -169,8 +169,8 @@ export class ChatHub implements ClientHandler {
       case 'targeted': return this.#direct.send(client, message.target, message.payload);
       case 'join': return this.#rooms.join(client, message.room);
       case 'leave': return this.#rooms.leave(client, message.room);
-      case 'subscribe': return this.#topics.subscribe(client, message.topic, message.token, message.after);
-      case 'unsubscribe': return this.#topics.unsubscribe(client, message.topic);
+      case 'subscribe': return this.#topics.subscribe(client, message.target, message.token, message.after, message.snapshot);
+      case 'unsubscribe': return this.#topics.unsubscribe(client, message.target);
       case 'resume': return this.#sessions.resume(client, message.session, message.seq, message.hints);
     }
   }
@@ -178,7 +178,7 @@ export class ChatHub implements ClientHandler {
   #fail(client: ChatClient, err: unknown): void {
     if (err instanceof SocketError) {
       if (err.closeCode !== undefined) client.peer.close(err.closeCode, err.message);
-      else client.send(errorFrame(err.code, err.message));
+      else client.send(errorFrame(err.code, err.message, err.extra));
       return;
     }
     if (err instanceof UnavailableError) {

@@ -20,9 +20,20 @@ export type ClientMessage =
   | { type: 'targeted'; target: string | undefined; payload: Record<string, unknown> }
   | { type: 'join'; room: string }
   | { type: 'leave'; room: string }
-  | { type: 'subscribe'; topic: string; token: string | undefined; after: number | undefined }
-  | { type: 'unsubscribe'; topic: string }
+  | { type: 'subscribe'; target: Subscribable; token: string | undefined; after: number | undefined; snapshot: boolean }
+  | { type: 'unsubscribe'; target: Subscribable }
   | { type: 'resume'; session: string; seq: number; hints: ResumeHints };
+
+/** What `subscribe` and `unsubscribe` name: a topic (`orders`) or a live query (`/orders?status=paid`). */
+export type Subscribable = { kind: 'topic'; name: string } | { kind: 'query'; name: string };
+
+/** `topic` or `query`, exactly one of them. */
+function subscribable(frame: Json): Subscribable {
+  const topic = optionalStr(frame, 'topic');
+  const query = optionalStr(frame, 'query');
+  if ((topic === undefined) === (query === undefined)) throw socketError('MISSING_FIELD', 'Name exactly one of "topic" (orders) and "query" (/orders?status=paid).');
+  return topic !== undefined ? { kind: 'topic', name: topic } : { kind: 'query', name: query! };
+}
 
 /** What a client remembers of its session, used when the session lives on another instance. */
 export interface ResumeHints {
@@ -118,10 +129,12 @@ export function parseClientMessage(text: string): ClientMessage {
       if (after !== undefined && after !== null && (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0)) {
         throw socketError('MISSING_FIELD', '"after" must be a non-negative integer: a log position.');
       }
-      return { type, topic: str(frame, 'topic'), token: optionalStr(frame, 'token'), after: after ?? undefined };
+      const snapshot = frame.snapshot;
+      if (snapshot !== undefined && snapshot !== null && typeof snapshot !== 'boolean') throw socketError('MISSING_FIELD', '"snapshot" must be true or false.');
+      return { type, target: subscribable(frame), token: optionalStr(frame, 'token'), after: after ?? undefined, snapshot: snapshot === true };
     }
     case 'unsubscribe':
-      return { type, topic: str(frame, 'topic') };
+      return { type, target: subscribable(frame) };
     case 'resume': {
       const seq = frame.seq;
       if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw socketError('MISSING_FIELD', '"seq" must be a non-negative integer.');

@@ -134,7 +134,7 @@ export class Sessions {
     const state = held ?? this.#fromHints(client, session, hints);
     if (!state) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
     const topics = state.topics.flatMap((name) => {
-      const topic = this.subscriptions.grammar.parse(name);
+      const topic = this.subscriptions.restore(name);
       return topic ? [topic] : [];
     });
     const filter = { channels: [ALL_CHANNEL, ...state.rooms.map(roomChannel), ...new Set(topics.map((t) => t.resource))], recipient: sessionDigest(session) };
@@ -182,7 +182,7 @@ export class Sessions {
   #fromHints(client: ChatClient, session: string, hints: ResumeHints): DetachedSession | undefined {
     if (hints.name === undefined && hints.rooms === undefined && hints.topics === undefined) return undefined;
     const rooms = (hints.rooms ?? [DEFAULT_ROOM]).filter(validRoom);
-    const topics = (hints.topics ?? []).filter((t) => this.subscriptions.grammar.parse(t) !== undefined && this.topics.mayRestore(client));
+    const topics = (hints.topics ?? []).filter((t) => this.subscriptions.restore(t) !== undefined && this.topics.mayRestore(client));
     const name = hints.name === undefined ? undefined : normalizeName(hints.name);
     return { session, id: client.id, name, rooms, topics };
   }

@@ -35,9 +35,15 @@ export function parseSort<F extends string>(sort: string | undefined, fallback: 
   return sort.split(',').map((part) => (part.startsWith('-') ? { field: part.slice(1) as F, descending: true } : { field: part as F, descending: false }));
 }
 
-/** The browsable pages' search box submits `?q=` when left empty: that is no search, not a 400. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The search a `q` asks for. The browsable pages' search box submits `?q=` when left empty: that
+ * is no search, not a 400. A lone surrogate (possible in a WebSocket frame's JSON, not in a URL)
+ * becomes U+FFFD, as the database drivers would turn it, so every transport searches the same text.
+ */
 export function searchText(q: string | undefined): string | undefined {
-  const text = q?.trim();
+  const text = q?.trim().replace(LONE_SURROGATE, '\uFFFD');
   return text ? text : undefined;
 }
 

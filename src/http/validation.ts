@@ -54,13 +54,22 @@ function messageOf(e: AjvError, sortable?: string): string {
  * per field, the first rule it breaks. The same for a GET and for a live query of the same list.
  */
 export function validationError(validation: readonly AjvError[], context: 'querystring' | 'body', sortable?: string): BoutiqueError {
+  // A union of constants (an enum such as an order's status) fails once per constant: one message names them all.
+  const allowed = new Map<string, unknown[]>();
+  for (const e of validation) {
+    if (e.keyword !== 'const') continue;
+    const field = fieldOf(e);
+    allowed.set(field, [...(allowed.get(field) ?? []), e.params.allowedValue]);
+  }
   const seen = new Set<string>();
   const errors: FieldError[] = [];
   for (const e of validation) {
     // anyOf/oneOf wrappers repeat what the branch errors already say.
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
     const field = fieldOf(e);
-    const item = { field, message: messageOf(e, field === 'sort' ? sortable : undefined) };
+    const constants = e.keyword === 'const' ? allowed.get(field) : undefined;
+    const message = constants && constants.length > 1 ? `must be one of ${constants.map(String).join(', ')}` : messageOf(e, field === 'sort' ? sortable : undefined);
+    const item = { field, message };
     if (!seen.has(item.field)) errors.push(item), seen.add(item.field);
   }
   if (context === 'querystring') {

@@ -7,7 +7,6 @@ import { ConnectionCounter } from '../http/connection-limits.js';
 import { Gate, replayThenLive, type Missed } from './gate.js';
 import { SlowReaderPolicy } from './slow-reader.js';
 import { topicChannel, type Subscriptions, type TopicReplay } from './subscriptions.js';
-import { resetFrame } from './change.js';
 import type { Topic } from './topics.js';
 
 const EventsQuery = Type.Object(
@@ -59,6 +58,12 @@ class EventStream extends Gate {
     if (seq <= this.#lastSeq) return;
     this.#raw('id: ' + seq + '\n\n');
     this.#lastSeq = seq;
+  }
+
+  /** A live query's snapshot: its rows at position `seq`, the stream's start. */
+  snapshot(start: Missed): void {
+    this.#raw('id: ' + start.seq + '\ndata: ' + start.frame + '\n\n');
+    this.#lastSeq = Math.max(this.#lastSeq, start.seq);
   }
 
   /** The reset events of a replay the log cannot give whole: each with the position the stream goes on from. */
@@ -129,12 +134,22 @@ export interface SseOptions {
 }
 
 type EventsRequest = FastifyRequest<{ Querystring: { topic?: string[]; after?: number; lastEventId?: number } }>;
+type ListStreamRequest = FastifyRequest<{ Querystring: Record<string, unknown> & { after?: number; lastEventId?: number; snapshot?: boolean }; Params: Record<string, unknown> }>;
+
+/** What a list's stream takes besides the list's own filters. */
+const StreamControls = {
+  snapshot: Type.Optional(Type.Boolean({ description: "Start with the list's rows at a log position (a `snapshot` event), then the changes after it. Ignored when the stream resumes (Last-Event-ID or `after`)" })),
+  after: EventsQuery.properties.after,
+  lastEventId: EventsQuery.properties.lastEventId,
+};
 
 /**
  * GET /events: committed changes as Server-Sent Events (WHATWG HTML §9.2). Each event's `id:`
  * is its seq, so a reconnecting EventSource resumes with Last-Event-ID and misses nothing.
- * HEAD /events answers the stream's headers at once. Guarded like every read of the API (the
- * auth hook covers it), with the topics of the registry (src/live/topics.ts).
+ * GET /events/<list>?<filters> (`/events/orders?status=paid`) streams a live query: the events of
+ * the rows that list selects, entered and left included, optionally from a snapshot of them.
+ * HEAD answers a stream's headers at once. Guarded like every read of the API (the auth hook
+ * covers them), with the topics and lists of the registry (src/live/topics.ts, src/live/queries.ts).
  */
 export function sseRoutes(options: SseOptions) {
   const { subscriptions } = options;
@@ -169,18 +184,12 @@ export function sseRoutes(options: SseOptions) {
 
   return async (app: FastifyInstance): Promise<void> => {
     const streams = new Set<EventStream>();
-    const schema = { tags: ['events'], querystring: EventsQuery };
 
-    app.head('/events', { schema: { ...schema, summary: 'The headers of the event stream, at once' } }, async (request: EventsRequest, reply) => {
-      topicsOf(request);
-      resumePoint(request, request.query);
-      for (const [name, value] of Object.entries(STREAM_HEADERS)) reply.header(name, value);
-      return reply.code(200).send();
-    });
-
-    app.get('/events', { schema: { ...schema, summary: 'Stream every change as Server-Sent Events', responses: { 200: { description: 'text/event-stream' } } } }, async (request: EventsRequest, reply) => {
-      const topics = topicsOf(request);
-      const after = resumePoint(request, request.query);
+    /**
+     * Streams `topics` from `after` (replayed, then live), or from a live query's snapshot
+     * (`start`, read before the response began so that its errors are still HTTP errors), or from now.
+     */
+    const stream = async (request: FastifyRequest, reply: FastifyReply, topics: readonly Topic[], after: number | undefined, start?: Missed): Promise<void> => {
       if (!options.accepting()) throw new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down.');
       const address = request.ip;
       if (!perClient.open(address)) throw tooManyStreams(options.maxPerClient);
@@ -190,47 +199,90 @@ export function sseRoutes(options: SseOptions) {
       reply.raw.writeHead(200, headers(request, reply));
       // Tells EventSource how long to wait before reconnecting, and opens the stream at once.
       reply.raw.write('retry: 2000\n: connected to ' + topics.map((t) => t.key).join(',') + '\n\n');
-      const stream = new EventStream(reply.raw, policy, after ?? 0);
-      streams.add(stream);
+      const from = start?.seq ?? after;
+      const eventStream = new EventStream(reply.raw, policy, from ?? 0);
+      streams.add(eventStream);
       const end = () => {
-        for (const topic of topics) subscriptions.unsubscribe(topic, stream);
-        stream.close();
-        streams.delete(stream);
+        for (const topic of topics) subscriptions.unsubscribe(topic, eventStream);
+        eventStream.close();
+        streams.delete(eventStream);
       };
       request.raw.on('close', end);
       reply.raw.on('close', end);
       try {
         // A position this instance has not delivered yet (read elsewhere) is waited for; one the
         // log never had (from before a database was replaced) is answered like a lost one: reset.
-        const reachable = after === undefined || (await subscriptions.reach(after));
+        const reachable = from === undefined || (await subscriptions.reach(from));
         let replay: TopicReplay = { kind: 'missed', frames: [] };
-        await replayThenLive(stream, {
+        await replayThenLive(eventStream, {
           attach: () => {
-            for (const topic of topics) subscriptions.subscribe(topic, stream);
+            for (const topic of topics) subscriptions.subscribe(topic, eventStream);
           },
           cut: async () => subscriptions.head(),
           missed: async (cut) => {
-            if (after === undefined) return [];
-            replay = reachable ? await subscriptions.replay(topics, after, cut) : { kind: 'reset', frames: topics.map((t) => ({ seq: cut, frame: resetFrame(t.key, t.href, cut) })) };
+            if (from === undefined) return [];
+            replay = reachable ? await subscriptions.replay(topics, from, cut) : subscriptions.reset(topics, cut);
             return replay.kind === 'missed' ? replay.frames : [];
           },
           lead: () => {
-            if (replay.kind === 'reset') stream.reset(replay.frames);
+            if (start !== undefined) eventStream.snapshot(start);
+            if (replay.kind === 'reset') eventStream.reset(replay.frames);
           },
-          trail: (cut) => stream.mark(cut),
+          trail: (cut) => eventStream.mark(cut),
           channels: new Set(topics.map((t) => topicChannel(t.key))),
         });
-        stream.keepAlive(options.keepAliveMs);
+        eventStream.keepAlive(options.keepAliveMs);
       } catch (err) {
         request.log.error({ err }, 'event stream could not resume');
         end();
       }
+    };
+
+    const schema = { tags: ['events'], querystring: EventsQuery };
+    app.head('/events', { schema: { ...schema, summary: 'The headers of the event stream, at once' } }, async (request: EventsRequest, reply) => {
+      topicsOf(request);
+      resumePoint(request, request.query);
+      return streamHeaders(reply);
     });
+    app.get('/events', { schema: { ...schema, summary: 'Stream every change as Server-Sent Events', responses: { 200: { description: 'text/event-stream' } } } }, async (request: EventsRequest, reply) => {
+      const topics = topicsOf(request);
+      return stream(request, reply, topics, resumePoint(request, request.query));
+    });
+
+    for (const list of subscriptions.queries.lists) {
+      const url = '/events' + list.path;
+      const listSchema = {
+        tags: ['events'],
+        querystring: Type.Object({ ...subscriptions.queries.streamSchema(list).properties, ...StreamControls }, { additionalProperties: false }),
+        ...(list.params ? { params: list.params } : {}),
+      };
+      const parse = (request: ListStreamRequest) => {
+        const { snapshot, after, lastEventId, ...query } = request.query;
+        return { query: subscriptions.queries.of(list, query, request.params), resume: resumePoint(request, { after, lastEventId }), snapshot: snapshot === true };
+      };
+      app.head(url, { schema: { ...listSchema, summary: `The headers of the live query on ${list.path}, at once` } }, async (request: ListStreamRequest, reply) => {
+        parse(request);
+        return streamHeaders(reply);
+      });
+      app.get(url, {
+        schema: { ...listSchema, summary: `Stream the changes of ${list.path} with its filters (a live query) as Server-Sent Events`, responses: { 200: { description: 'text/event-stream' } } },
+      }, async (request: ListStreamRequest, reply) => {
+        const { query, resume, snapshot } = parse(request);
+        // A reconnecting EventSource sends Last-Event-ID with the same URL: it resumes, it does not start over.
+        const start = snapshot && resume === undefined ? await subscriptions.snapshot(query) : undefined;
+        return stream(request, reply, [query.topic], resume, start);
+      });
+    }
 
     // Open streams would hold app.close() forever: end them when shutdown begins.
     app.addHook('preClose', async () => {
-      for (const stream of streams) stream.close();
+      for (const s of streams) s.close();
       streams.clear();
     });
   };
+}
+
+function streamHeaders(reply: FastifyReply): FastifyReply {
+  for (const [name, value] of Object.entries(STREAM_HEADERS)) reply.header(name, value);
+  return reply.code(200).send();
 }

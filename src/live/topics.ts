@@ -2,17 +2,28 @@ import type { Presented } from '../store/change.js';
 import type { TopicTemplate } from '../resources/resource.js';
 
 /**
- * A subscribable view of one resource's changes: what WebSocket `subscribe` and SSE `?topic=`
- * name. Parsed once per subscription; matching an event is a field comparison.
+ * A subscribable view of one resource's changes: what WebSocket `subscribe` and SSE name. Parsed
+ * once per subscription; matching an event is a comparison of fields (src/live/queries.ts for
+ * live queries).
  */
 export interface Topic {
-  /** The canonical name (`customers/7/orders`): one per distinct subscription, shared by its subscribers. */
+  /** The canonical name (`customers/7/orders`, `/orders?status=paid`): one per distinct subscription, shared by its subscribers. */
   readonly key: string;
+  /**
+   * A topic (`subscribe` with `topic`, SSE `?topic=`) or a live query (`subscribe` with `query`,
+   * SSE `/events/<list>`): the name of the field that carries the key in its frames.
+   */
+  readonly kind: 'topic' | 'query';
   /** The registry name of the resource whose changes it carries. */
   readonly resource: string;
   /** The REST URL that lists (or is) what the topic watches: where a client refetches after a reset. */
   readonly href: string;
   matches(data: Presented): boolean;
+  /**
+   * When it selects only rows whose `field` equals `value` (among other conditions, maybe): the
+   * fan-out then looks at it only for changes of such rows (src/live/subscriptions.ts).
+   */
+  readonly index?: { readonly field: string; readonly value: unknown } | undefined;
 }
 
 interface Compiled {
@@ -55,9 +66,9 @@ export class TopicGrammar {
       const m = pattern.exec(name);
       if (!m) continue;
       const href = '/' + name;
-      if (field === undefined || m[1] === undefined) return { key: name, resource, href, matches: () => true };
+      if (field === undefined || m[1] === undefined) return { key: name, kind: 'topic', resource, href, matches: () => true };
       const id = Number(m[1]);
-      return { key: name, resource, href, matches: (data) => data[field] === id };
+      return { key: name, kind: 'topic', resource, href, matches: (data) => data[field] === id, index: { field, value: id } };
     }
     return undefined;
   }

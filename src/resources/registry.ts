@@ -3,7 +3,7 @@ import type { TSchema } from 'typebox';
 import type { Change } from '../store/change.js';
 import type { MigrationSet } from '../store/migrations.js';
 import type { WriteTx } from '../store/write-path.js';
-import type { MountedResource, NavItem, Resource, ResourceContext, TableInfo, TopicTemplate } from './resource.js';
+import type { LiveList, MountedResource, NavItem, Resource, ResourceContext, TableInfo, TopicTemplate } from './resource.js';
 import { customersResource } from './customers/index.js';
 import { ordersResource } from './orders/index.js';
 
@@ -72,6 +72,7 @@ export class Registry {
     for (const resource of this.resources) mounted.set(resource.name, resource.mount({ ...context, deleteChildren }));
     return {
       routes: [...mounted.values()].map((m) => m.routes),
+      lists: [...mounted.values()].flatMap((m) => m.lists ?? []),
       service: (name) => mounted.get(name)?.service,
     };
   }
@@ -79,6 +80,8 @@ export class Registry {
 
 export interface MountedRegistry {
   readonly routes: readonly FastifyPluginAsync[];
+  /** Every resource's lists that can be subscribed to as live queries. */
+  readonly lists: readonly LiveList[];
   /** A resource's service (its own module types it). */
   service(name: string): unknown;
 }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { TSchema } from 'typebox';
-import type { Change } from '../store/change.js';
+import type { TObject, TSchema } from 'typebox';
+import type { Change, Presented } from '../store/change.js';
 import type { MigrationSet } from '../store/migrations.js';
-import type { Connection, Storage } from '../store/types.js';
+import type { Connection, Positioned, Storage } from '../store/types.js';
 import type { WritePath, WriteTx } from '../store/write-path.js';
 
 /**
@@ -72,6 +72,8 @@ export interface MountedResource {
   readonly routes: FastifyPluginAsync;
   /** The service, for tests and for other transports (typed by the resource's own module). */
   readonly service: unknown;
+  /** Its REST lists, as live queries (WebSocket `subscribe` with `query`, SSE /events/<list>). */
+  readonly lists?: readonly LiveList[] | undefined;
   /** Set when its rows live under a row of `parent` and go when that row goes. */
   readonly children?: { readonly parent: string; remove(tx: WriteTx, parentId: number): Promise<Change[]> } | undefined;
 }
@@ -94,4 +96,49 @@ export interface TransferFormat {
 export interface Versioned<T> {
   readonly value: T;
   readonly version: string;
+}
+
+/**
+ * A REST list that a client can subscribe to as a live query: declared by its resource
+ * (MountedResource.lists), next to the SQL it mirrors.
+ */
+export interface LiveList {
+  /** The resource whose changes it lists. */
+  readonly resource: string;
+  /** Its REST path, as its route declares it; a `:name` segment is a parent's integer id. */
+  readonly path: string;
+  /** The list route's own query-string schema: a live query takes every filter it takes, and its sort (for the snapshot). */
+  readonly query: TObject;
+  /** The list route's path-parameter schema, when the path has any. */
+  readonly params?: TObject | undefined;
+  /** The rows one request of the list selects. */
+  select(request: ListRequest): ListSelection;
+}
+
+export interface ListRequest {
+  /** The query as the list route gets it, validated and coerced, without paging or sort. */
+  readonly query: Readonly<Record<string, unknown>>;
+  /** The path's parameters, validated and coerced. */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface ListSelection {
+  /**
+   * True for exactly the rows the list's SQL selects: the live side decides with it, for each
+   * change, whether a row is (or was) in the list. It must agree with the repository's query
+   * (test/live-query-property.test.ts checks that it does, on SQLite and PostgreSQL).
+   */
+  matches(data: Presented): boolean;
+  /**
+   * A field of the presented row the list requires to equal a value (its most selective exact
+   * filter, when it has one): the live side then matches it only against changes of such rows.
+   * `matches` must be false for every row whose field differs.
+   */
+  readonly index?: { readonly field: string; readonly value: string | number } | undefined;
+  /**
+   * Every row the list selects now, in `sort` order (the list's default without one), at most
+   * `limit` of them, with their total and the change-log position they are as of. Throws the
+   * GET's 404 when the path names a parent that does not exist.
+   */
+  read(sort: string | undefined, limit: number): Promise<Positioned<{ items: Presented[]; total: number }>>;
 }

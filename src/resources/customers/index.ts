@@ -5,6 +5,7 @@ import { CustomerRepository } from './repository.js';
 import { CUSTOMERS, CustomerService } from './service.js';
 import { customerRoutes } from './routes.js';
 import { customerTransfer } from './transfer.js';
+import { customerLists } from './live.js';
 
 /** The customers resource: its registry entry. */
 export const customersResource: Resource = {
@@ -17,7 +18,7 @@ export const customersResource: Resource = {
   transfer: customerTransfer,
   mount(context) {
     const service = new CustomerService(context.storage, new CustomerRepository(context.storage), context.writes, context.deleteChildren);
-    return { service, routes: customerRoutes(service, context.dataGeneration) };
+    return { service, routes: customerRoutes(service, context.dataGeneration), lists: customerLists(service) };
   },
 };
 

@@ -4,7 +4,8 @@ import type { Connection } from '../../store/types.js';
 import type { WriteTx } from '../../store/write-path.js';
 import { PreparedShapes, prepare, prepareList, runList, type ListQueries, type PreparedQuery, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable, isUniqueViolation } from '../../store/errors.js';
-import { likePattern, type ListParams } from '../../store/list.js';
+import { likePattern, searchKey, searchKeyOf, type ListParams } from '../../store/list.js';
+import type { Presented } from '../../store/change.js';
 import { UniqueViolationError } from '../../errors.js';
 import type { CustomerSortField } from './schema.js';
 import type { CustomerRow } from './table.js';
@@ -36,7 +37,7 @@ const COLUMN: Record<CustomerSortField, 'id' | 'name' | 'email_key' | 'created_a
 export class CustomerRepository {
   readonly #byId: PreparedQuery<[id: number], CustomerRow>;
   readonly #lockById: PreparedQuery<[id: number], CustomerRow>;
-  readonly #insert: PreparedQuery<[name: string, email: string, emailKey: string, now: string], CustomerRow>;
+  readonly #insert: PreparedQuery<[name: string, email: string, emailKey: string, nameKey: string, now: string], CustomerRow>;
   readonly #count: PreparedQuery<[], { n: number }>;
   readonly #lists = new PreparedShapes<ListQueries<CustomerRow>>();
   readonly #db: Kysely<Database>;
@@ -48,8 +49,8 @@ export class CustomerRepository {
     this.#byId = prepare((id: number) => db.selectFrom('customers').selectAll().where('id', '=', id));
     // Locked on PostgreSQL so a concurrent write waits, then sees the new version (stale) instead of overwriting it.
     this.#lockById = prepare((id: number) => db.selectFrom('customers').selectAll().where('id', '=', id).$if(connection.dialect === 'postgres', (qb) => qb.forUpdate()));
-    this.#insert = prepare((name: string, email: string, emailKey: string, now: string) =>
-      db.insertInto('customers').values({ name, email, email_key: emailKey, version: 1, created_at: now, updated_at: now }).returningAll(),
+    this.#insert = prepare((name: string, email: string, emailKey: string, nameKey: string, now: string) =>
+      db.insertInto('customers').values({ name, email, email_key: emailKey, name_key: nameKey, version: 1, created_at: now, updated_at: now }).returningAll(),
     );
     this.#count = prepare(() => db.selectFrom('customers').select((eb) => eb.fn.countAll<number>().as('n')));
   }
@@ -63,7 +64,7 @@ export class CustomerRepository {
     const { email, name } = params.filters;
     const q = params.q;
     const values: unknown[] = [];
-    if (email !== undefined) values.push(email.toLowerCase());
+    if (email !== undefined) values.push(searchKey(email));
     if (name !== undefined) values.push(name);
     if (q !== undefined) values.push(likePattern(q));
     let shape = `${email !== undefined ? 'e' : ''}${name !== undefined ? 'n' : ''}${q !== undefined ? 'q' : ''}`;
@@ -81,7 +82,7 @@ export class CustomerRepository {
       if (byName) query = query.where('name', '=', values[i++] as string);
       if (bySearch) {
         const pattern = values[i++];
-        query = query.where(sql<boolean>`(lower(name) like ${pattern} escape '\\' or email_key like ${pattern} escape '\\')`);
+        query = query.where(sql<boolean>`(name_key like ${pattern} escape '\\' or email_key like ${pattern} escape '\\')`);
       }
       return query;
     };
@@ -101,7 +102,8 @@ export class CustomerRepository {
   }
 
   insert(tx: WriteTx, fields: CustomerFields, now: string): Promise<CustomerRow> {
-    return tx.run(this.#insert.bind(fields.name, fields.email, fields.email.toLowerCase(), now)).then(insertedRow, storeError);
+    const keys = keysOf(fields);
+    return tx.run(this.#insert.bind(fields.name, fields.email, keys.email_key, keys.name_key, now)).then(insertedRow, storeError);
   }
 
   /** Writes `fields` over `current` and bumps its version. */
@@ -110,8 +112,8 @@ export class CustomerRepository {
       return await tx.db
         .updateTable('customers')
         .set({
-          ...(fields.name !== undefined ? { name: fields.name } : {}),
-          ...(fields.email !== undefined ? { email: fields.email, email_key: fields.email.toLowerCase() } : {}),
+          ...(fields.name !== undefined ? { name: fields.name, name_key: searchKey(fields.name) } : {}),
+          ...(fields.email !== undefined ? { email: fields.email, email_key: searchKey(fields.email) } : {}),
           version: current.version + 1,
           updated_at: now,
         })
@@ -127,6 +129,29 @@ export class CustomerRepository {
     await tx.db.deleteFrom('customers').where('id', '=', id).execute();
   }
 }
+
+/**
+ * What list()'s WHERE selects, in JavaScript, for a presented customer: a live query decides with
+ * it which changes concern it. Keep the two in step — test/live-query-property.test.ts checks them
+ * against each other on SQLite and PostgreSQL.
+ */
+export function customerMatches(filters: CustomerFilters, q: string | undefined): (customer: Presented) => boolean {
+  const email = filters.email === undefined ? undefined : searchKey(filters.email);
+  const name = filters.name;
+  // `key LIKE likePattern(q)`: the key holds the folded search.
+  const search = q === undefined ? undefined : searchKey(q);
+  return (customer) => {
+    if (email !== undefined && searchKeyOf(customer, 'email', customer.email as string) !== email) return false;
+    if (name !== undefined && customer.name !== name) return false;
+    return search === undefined || searchKeyOf(customer, 'name', customer.name as string).includes(search) || searchKeyOf(customer, 'email', customer.email as string).includes(search);
+  };
+}
+
+/**
+ * The keys stored beside a customer's fields, folded by searchKey: `email_key` (unique: emails
+ * ignore case) and `name_key` (what a search looks in).
+ */
+export const keysOf = (fields: CustomerFields): { email_key: string; name_key: string } => ({ email_key: searchKey(fields.email), name_key: searchKey(fields.name) });
 
 /** A store failure as the service sees it: a taken email, an unreachable database (503), or the error itself. */
 function storeError(err: unknown): never {

@@ -11,6 +11,7 @@ import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import { Customer, CustomerInput, CustomerListQuery, CustomerParams, CustomerPatch, type CustomerSortField } from './schema.js';
 import { customerListView, customerView } from './views.js';
 import type { CustomerService } from './service.js';
+import { DEFAULT_SORT, customerFilters } from './live.js';
 
 const tags = ['customers'];
 
@@ -27,8 +28,8 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
     }, async (request, reply) =>
       pages.serve(request, reply, customerListView, async () => {
         const { page, perPage } = pageParams(request.query);
-        const sort = parseSort<CustomerSortField>(request.query.sort, [{ field: 'id', descending: false }]);
-        const { value, position } = await service.list({ page, perPage, sort, q: searchText(request.query.q), filters: { email: request.query.email, name: request.query.name } });
+        const sort = parseSort<CustomerSortField>(request.query.sort, DEFAULT_SORT);
+        const { value, position } = await service.list({ page, perPage, sort, q: searchText(request.query.q), filters: customerFilters(request.query) });
         return { value: { items: value.items, page, perPage, total: value.total }, position };
       }));
 

@@ -1,4 +1,5 @@
-import type { Generated, Selectable } from 'kysely';
+import { sql, type Generated, type Selectable } from 'kysely';
+import { searchKey } from '../../store/list.js';
 import type { MigrationSet } from '../../store/migrations.js';
 import { createTableWithId } from '../../store/migrations.js';
 
@@ -8,6 +9,8 @@ export interface CustomersTable {
   email: string;
   /** lower(email): the unique key, so "A@x.org" and "a@x.org" collide (SPEC: unique ignoring case). */
   email_key: string;
+  /** searchKey(name) (src/store/list.ts): what `?q=` searches, folded the same way on every database. */
+  name_key: string;
   /** Incremented on every write; the ETag is built from it, so two writes in one millisecond still differ. */
   version: number;
   created_at: string;
@@ -38,6 +41,15 @@ export const customerMigrations: MigrationSet = (dialect) => ({
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  // Search folded by the application rather than by the database's lower(), so that SQLite and
+  // PostgreSQL find the same customers and a live query can tell which rows a search lists.
+  '0006_customers_name_key': {
+    async up(db) {
+      await db.schema.alterTable('customers').addColumn('name_key', 'text', (c) => c.notNull().defaultTo('')).execute();
+      const rows = await sql<{ id: number; name: string }>`select id, name from customers`.execute(db);
+      for (const row of rows.rows) await sql`update customers set name_key = ${searchKey(row.name)} where id = ${row.id}`.execute(db);
     },
   },
 });

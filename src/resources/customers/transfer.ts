@@ -2,6 +2,7 @@ import type { Connection } from '../../store/types.js';
 import type { WriteTx } from '../../store/write-path.js';
 import type { TransferFormat, TransferLine } from '../resource.js';
 import { EXPORT_PAGE, fieldsOf, isInt, isText, isTime } from '../transfer-fields.js';
+import { keysOf } from './repository.js';
 
 export type CustomerLine = {
   type: 'customer';
@@ -48,12 +49,13 @@ export const customerTransfer: TransferFormat = {
     const customers = lines as unknown as readonly CustomerLine[];
     await tx.db
       .insertInto('customers')
-      .values(customers.map((c) => ({ id: c.id, name: c.name, email: c.email, email_key: c.email.toLowerCase(), version: c.version, created_at: c.createdAt, updated_at: c.updatedAt })))
+      .values(customers.map((c) => ({ id: c.id, name: c.name, email: c.email, ...keysOf(c), version: c.version, created_at: c.createdAt, updated_at: c.updatedAt })))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           name: eb.ref('excluded.name'),
           email: eb.ref('excluded.email'),
           email_key: eb.ref('excluded.email_key'),
+          name_key: eb.ref('excluded.name_key'),
           version: eb.ref('excluded.version'),
           created_at: eb.ref('excluded.created_at'),
           updated_at: eb.ref('excluded.updated_at'),

@@ -5,6 +5,7 @@ import { OrderRepository } from './repository.js';
 import { ORDERS, OrderService } from './service.js';
 import { orderRoutes } from './routes.js';
 import { orderTransfer } from './transfer.js';
+import { orderLists } from './live.js';
 import { CUSTOMERS } from '../customers/service.js';
 
 /** The orders resource: its registry entry. Orders live under customers and go when their customer goes. */
@@ -24,6 +25,7 @@ export const ordersResource: Resource = {
     return {
       service,
       routes: orderRoutes(service, context.dataGeneration),
+      lists: orderLists(service),
       children: { parent: CUSTOMERS, remove: (tx, customerId) => service.removeOfCustomer(tx, customerId) },
     };
   },

@@ -1,10 +1,11 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../../store/database.js';
 import type { Connection, Dialect } from '../../store/types.js';
 import type { WriteTx } from '../../store/write-path.js';
 import { PreparedQuery, PreparedShapes, prepare, prepareList, runList, type ListQueries, type QueryRunner } from '../../store/prepared.js';
 import { asUnavailable } from '../../store/errors.js';
-import { likePattern, type ListParams } from '../../store/list.js';
+import { likePattern, searchKey, searchKeyOf, type ListParams } from '../../store/list.js';
+import type { Presented } from '../../store/change.js';
 import type { OrderItem, OrderSortField, OrderStatus } from './schema.js';
 import type { OrderRecord, OrderRow } from './table.js';
 
@@ -22,6 +23,9 @@ const COLUMN: Record<OrderSortField, 'id' | 'total' | 'status' | 'created_at' | 
   createdAt: 'created_at',
   updatedAt: 'updated_at',
 };
+
+/** The most order ids one items query takes: a page's worth (per_page is at most 100). */
+const ITEMS_CHUNK = 100;
 
 type ItemRow = Pick<Database['order_items'], 'order_id' | 'sku' | 'quantity' | 'unit_price'>;
 
@@ -54,10 +58,18 @@ export class OrderRepository {
   readonly #run: QueryRunner;
   readonly #dialect: Dialect;
 
+  /**
+   * An item's SKU as a search compares it: lower case. SKUs are ASCII (the schema says so), where
+   * SQLite's lower() and JavaScript agree; PostgreSQL's lower() follows the database's locale (a
+   * Turkish one lowers "I" to "ı"), so there the ASCII letters are mapped explicitly.
+   */
+  readonly #skuKey: RawBuilder<string>;
+
   constructor(connection: Pick<Connection, 'db' | 'run' | 'dialect'>) {
     const db = (this.#db = connection.db);
     this.#run = connection.run;
     this.#dialect = connection.dialect;
+    this.#skuKey = this.#dialect === 'postgres' ? sql<string>`translate(i.sku, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')` : sql<string>`lower(i.sku)`;
     this.#byId = prepare((orderId: number, customerId: number) => db.selectFrom('orders').selectAll().where('id', '=', orderId).where('customer_id', '=', customerId));
     this.#customer = prepare((customerId: number) => db.selectFrom('customers').select('id').where('id', '=', customerId));
   }
@@ -99,18 +111,26 @@ export class OrderRepository {
       if (byStatus) query = query.where('status', '=', values[i++] as string);
       if (bySearch) {
         const pattern = values[i++];
-        query = query.where(sql<boolean>`exists (select 1 from order_items i where i.order_id = orders.id and lower(i.sku) like ${pattern} escape '\\')`);
+        query = query.where(sql<boolean>`exists (select 1 from order_items i where i.order_id = orders.id and ${this.#skuKey} like ${pattern} escape '\\')`);
       }
       return query;
     };
     return prepareList(filtered, sort.map((key) => ({ column: COLUMN[key.field], descending: key.descending })), filters);
   }
 
-  /** Items for a page of orders, the items query compiled once per page size. */
+  /**
+   * Items for a page of orders, the items query compiled once per page size; a longer list (a
+   * live query's snapshot) is read in pages' worth, so no query has more than ITEMS_CHUNK ids.
+   */
   async #withItems(run: QueryRunner, orders: OrderRow[]): Promise<OrderRecord[]> {
     if (orders.length === 0) return [];
-    const items = this.#items.get(String(orders.length), () => new PreparedQuery((...ids: number[]) => itemsQuery(this.#db, ids), orders.length));
-    return attachItems(orders, (await run(items.bind(...orders.map((o) => o.id)))).rows);
+    const rows: ItemRow[] = [];
+    for (let at = 0; at < orders.length; at += ITEMS_CHUNK) {
+      const chunk = orders.slice(at, at + ITEMS_CHUNK);
+      const items = this.#items.get(String(chunk.length), () => new PreparedQuery((...ids: number[]) => itemsQuery(this.#db, ids), chunk.length));
+      rows.push(...(await run(items.bind(...chunk.map((o) => o.id)))).rows);
+    }
+    return attachItems(orders, rows);
   }
 
   // --- inside a write operation's transaction ----------------------------------------------
@@ -187,6 +207,24 @@ export class OrderRepository {
     await tx.db.deleteFrom('order_items').where('order_id', 'in', orderIds).execute();
     await tx.db.deleteFrom('orders').where('id', 'in', orderIds).execute();
   }
+}
+
+/**
+ * What list()'s WHERE selects, in JavaScript, for a presented order: a live query decides with it
+ * which changes concern it. Keep the two in step — test/live-query-property.test.ts checks them
+ * against each other on SQLite and PostgreSQL. SKUs are ASCII, lower-cased alike everywhere.
+ */
+export function orderMatches(filters: OrderFilters, q: string | undefined): (order: Presented) => boolean {
+  const { customerId, status } = filters;
+  const search = q === undefined ? undefined : searchKey(q);
+  return (order) => {
+    if (customerId !== undefined && order.customerId !== customerId) return false;
+    if (status !== undefined && order.status !== status) return false;
+    if (search === undefined) return true;
+    // The order's SKUs, folded and joined by a line break, which no SKU holds: a search without
+    // one finds the joined text exactly when it finds one of the SKUs.
+    return !search.includes('\n') && searchKeyOf(order, 'skus', (order.items as readonly OrderItem[]).map((item) => item.sku).join('\n')).includes(search);
+  };
 }
 
 async function insertItems(tx: WriteTx, orderId: number, items: readonly OrderItem[]): Promise<void> {

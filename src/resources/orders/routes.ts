@@ -24,10 +24,10 @@ import {
 import { orderListView, orderView } from './views.js';
 import type { OrderFilters } from './repository.js';
 import type { OrderService } from './service.js';
+import { DEFAULT_SORT, orderFilters } from './live.js';
 
 const tags = ['orders'];
 type ListQuery = { page?: number; per_page?: number; sort?: string; q?: string };
-const DEFAULT_SORT = [{ field: 'id' as OrderSortField, descending: false }];
 
 /**
  * An HTML form sends items as lines of "sku quantity unitPrice"; they become the JSON array the
@@ -74,14 +74,14 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
     app.get('/orders', {
       config: { negotiate: 'list' },
       schema: { tags, summary: 'List all orders', querystring: OrderListQuery, responses: many },
-    }, async (request, reply) => list(request, reply, request.query, { status: request.query.status, customerId: request.query.customerId }));
+    }, async (request, reply) => list(request, reply, request.query, orderFilters(request.query)));
 
     app.get('/customers/:id/orders', {
       config: { negotiate: 'list' },
       schema: { tags, summary: "List a customer's orders", params: CustomerOrdersParams, querystring: CustomerOrderListQuery, responses: many },
     }, async (request, reply) => {
       const customerId = request.params.id;
-      return list(request, reply, request.query, { customerId, status: request.query.status }, customerId);
+      return list(request, reply, request.query, orderFilters(request.query, customerId), customerId);
     });
 
     app.post('/customers/:id/orders', {

@@ -1,6 +1,9 @@
-// The /chat page: Boutique's chat protocol (docs/chat-protocol.md) in plain JavaScript.
-// Received names and texts arrive HTML-escaped (for MDN's innerHTML client); this page decodes
-// them and renders with textContent only, never innerHTML.
+// The /chat page: Boutique's chat protocol (docs/chat-protocol.md) through the typed client
+// (src/client/index.ts, served as /assets/boutique-client.js), which connects, reconnects with
+// backoff and resumes the session. Received names and texts arrive HTML-escaped (for MDN's
+// innerHTML client); this page decodes them and renders with textContent only, never innerHTML.
+import { Boutique } from '/assets/boutique-client.js';
+
 (function () {
   'use strict';
 
@@ -12,15 +15,12 @@
   };
 
   var state = {
-    socket: null,
-    session: null,       // from the id frame; kept across reconnects to resume
-    lastSeq: 0,          // highest seq received: what a resume asks to continue from
+    socket: null,        // the client's socket: it keeps the session and the last seq, and resumes
     id: null,
     name: null,          // the name the server gave us
     wanted: localStorage.getItem('boutique.chat.name') || '',
     room: 'lobby',
     rooms: ['lobby'],
-    attempt: 0,
     shown: new Set(),    // seqs on screen: a last guard against duplicates
   };
   els.name.value = state.wanted;
@@ -104,13 +104,9 @@
     els.me.textContent = state.name ? 'Signed in as ' + state.name + '.' : 'Not signed in yet — messages go out as a guest.';
   }
 
-  function send(frame) {
-    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
-      state.socket.send(JSON.stringify(frame));
-      return true;
-    }
-    toast('Not connected — your message was not sent.');
-    return false;
+  function sent(ok) {
+    if (!ok) toast('Not connected — your message was not sent.');
+    return ok;
   }
 
   function switchRoom(room) {
@@ -119,33 +115,29 @@
     var previous = state.room;
     state.room = room;
     renderRooms();
-    send({ type: 'leave', room: previous });
-    send({ type: 'join', room: room });
+    sent(state.socket.leave(previous));
+    sent(state.socket.join(room));
   }
 
   // A new session (first connection, or the server could not resume): start from the room's history.
+  var session = null;
   function freshSession(frame) {
-    state.session = frame.session;
+    session = frame.session;
     state.id = frame.id;
-    state.lastSeq = 0;
     state.shown.clear();
     state.name = null;
     renderMe();
-    if (state.wanted) send({ type: 'username', name: state.wanted, id: state.id, date: Date.now() });
-    if (state.room !== 'lobby') send({ type: 'leave', room: 'lobby' });
-    send({ type: 'join', room: state.room });
+    if (state.wanted) state.socket.chooseName(state.wanted);
+    if (state.room !== 'lobby') state.socket.leave('lobby');
+    state.socket.join(state.room);
   }
 
   function onFrame(frame) {
-    if (typeof frame.seq === 'number' && frame.type !== 'resumed' && frame.type !== 'joined' && frame.type !== 'subscribed') {
-      state.lastSeq = Math.max(state.lastSeq, frame.seq);
-    }
     switch (frame.type) {
       case 'id':
-        if (frame.session !== state.session) freshSession(frame);
+        if (frame.session !== session) freshSession(frame);
         break;
       case 'resumed':
-        state.attempt = 0;
         state.name = frame.name ? decode(frame.name) : null;
         renderMe();
         if (frame.missed > 0) addNotice(frame.missed + ' missed while offline');
@@ -165,7 +157,6 @@
       case 'joined':
         if (frame.room !== state.room) break;
         els.messages.textContent = '';
-        state.lastSeq = Math.max(state.lastSeq, frame.seq);
         if (frame.history.length) {
           frame.history.forEach(function (m) { addMessage(m, { history: true }); });
           els.messages.appendChild(el('li', 'divider', 'earlier messages'));
@@ -184,40 +175,16 @@
     }
   }
 
+  var STATUS = { connecting: ['connecting', 'Connecting…'], open: ['online', 'Online'], reconnecting: ['offline', 'Offline — reconnecting…'], closed: ['offline', 'Offline'] };
+
   function connect() {
-    var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var url = proto + '//' + location.host + '/socketserver';
-    // Resuming at the handshake: the server sends what we missed before any live frame.
-    if (state.session) url += '?session=' + encodeURIComponent(state.session) + '&seq=' + state.lastSeq;
-    setStatus('connecting', state.attempt ? 'Reconnecting…' : 'Connecting…');
-    var socket = new WebSocket(url, 'json');
-    state.socket = socket;
-    socket.onopen = function () {
-      state.attempt = 0;
-      setStatus('online', 'Online');
-    };
-    socket.onmessage = function (event) {
-      var frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      onFrame(frame);
-    };
-    socket.onclose = function (event) {
-      if (state.socket !== socket) return;
-      state.socket = null;
-      if (event.code === 1008 || event.code === 1009) toast('The server closed the connection: ' + (event.reason || event.code));
-      // Exponential backoff with jitter: 0.5 s, 1 s, 2 s … up to 30 s.
-      var delay = Math.min(30000, 500 * Math.pow(2, state.attempt)) * (0.75 + Math.random() * 0.5);
-      state.attempt++;
-      var until = Date.now() + delay;
-      var tick = function () {
-        var left = Math.ceil((until - Date.now()) / 1000);
-        if (state.socket) return;
-        if (left <= 0) return connect();
-        setStatus('offline', 'Offline — retrying in ' + left + ' s');
-        setTimeout(tick, Math.min(1000, until - Date.now()));
-      };
-      tick();
-    };
+    var shop = new Boutique();
+    state.socket = shop.socket();
+    state.socket.on('status', function (frame) { var s = STATUS[frame.status]; setStatus(s[0], s[1]); });
+    state.socket.on('frame', onFrame);
+    state.socket.on('close', function (frame) {
+      if (frame.code === 1008 || frame.code === 1009) toast('The server closed the connection: ' + (frame.reason || frame.code));
+    });
   }
 
   els.nameForm.addEventListener('submit', function (e) {
@@ -226,7 +193,7 @@
     if (!name) return;
     state.wanted = name;
     localStorage.setItem('boutique.chat.name', name);
-    send({ type: 'username', name: name, id: state.id, date: Date.now() });
+    sent(state.socket.chooseName(name));
   });
 
   els.roomForm.addEventListener('submit', function (e) {
@@ -240,7 +207,7 @@
   function sendText() {
     var text = els.text.value;
     if (!text.trim()) return;
-    if (send({ type: 'message', text: text, room: state.room, id: state.id, date: Date.now() })) els.text.value = '';
+    if (sent(state.socket.say(text, state.room))) els.text.value = '';
     autosize();
   }
 

@@ -1,13 +1,16 @@
 // The dashboard: the same data reached two ways. Writes go over HTTP (each call logged left);
 // each table is a live query over the WebSocket (logged right): the filter box and the status
 // select are the REST list's own filters, subscribed to — a snapshot of the rows they select,
-// then every change that makes a row enter, change in or leave them. Received text only ever
-// goes through textContent.
+// then every change that makes a row enter, change in or leave them — kept by the typed client
+// (src/client/index.ts, served as /assets/boutique-client.js), which also reconnects and resumes.
+// Received text only ever goes through textContent.
+import { Boutique } from '/assets/boutique-client.js';
+
 (function () {
   'use strict';
 
-  var customers = new Map(); // id → customer, as the customers query selects them
-  var orders = new Map(); // id → order, as the orders query selects them
+  var customers = new Map(); // id → customer, as the customers query selects them (the live query's rows)
+  var orders = new Map(); // id → order, as the orders query selects them (the live query's rows)
   var names = new Map(); // customer id → name, from every customer seen (the orders table shows them)
   var selected = null; // customer id whose orders are shown and the form adds to
   var $ = function (id) { return document.getElementById(id); };
@@ -180,16 +183,17 @@
     b.addEventListener('click', function () { $(b.getAttribute('data-clear')).textContent = ''; });
   });
   $('token').value = sessionStorage.getItem('boutique-token') || '';
-  $('token').addEventListener('change', function () { sessionStorage.setItem('boutique-token', $('token').value.trim()); });
+  $('token').addEventListener('change', function () {
+    sessionStorage.setItem('boutique-token', $('token').value.trim());
+    shop.options.token = $('token').value.trim() || undefined;
+    watch('customers', true);
+    watch('orders', true);
+  });
 
-  // ---- live queries over the WebSocket --------------------------------------------------
-  // Each table is one live query: its canonical form (the server's: the path, then the filters
-  // sorted by name, empty ones dropped) is what every frame about it names; its position is the
-  // seq of the last snapshot or event applied, where a resubscription after a drop goes on from.
-  var views = {
-    customers: { map: customers, query: null, position: 0 },
-    orders: { map: orders, query: null, position: 0 },
-  };
+  // ---- live queries over the WebSocket, through the client ----------------------------------
+  var shop = new Boutique({ token: $('token').value.trim() || undefined });
+  var socket = shop.socket();
+  var views = { customers: { live: null }, orders: { live: null } };
 
   function canonical(path, filters) {
     var params = new URLSearchParams();
@@ -204,51 +208,25 @@
     return selected === null ? canonical('/orders', { status: status }) : canonical('/customers/' + selected + '/orders', { status: status });
   }
 
-  function viewOf(query) {
-    if (views.customers.query === query) return views.customers;
-    if (views.orders.query === query) return views.orders;
-    return null;
-  }
-
-  function render(view, flashId) {
-    if (view === views.customers) renderCustomers(flashId);
-    renderOrders(view === views.orders ? flashId : undefined);
-  }
-
-  function send(msg) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    var token = $('token').value.trim();
-    if (token && msg.type === 'subscribe') msg.token = token;
-    socket.send(JSON.stringify(msg));
-  }
-
-  /** (Re)starts a table's live query from a snapshot: after a filter changed, or a reset. */
+  /** (Re)starts a table's live query: after a filter changed (or the token). */
   function watch(name, force) {
     var view = views[name];
     var query = queryOf(name);
-    if (query === view.query && !force) return;
-    if (view.query !== null && view.query !== query) send({ type: 'unsubscribe', query: view.query });
-    view.query = query;
-    view.position = 0;
-    view.map.clear();
-    render(view);
-    send({ type: 'subscribe', query: query, snapshot: true });
-  }
-
-  /**
-   * More rows match than a snapshot holds: the newest page over HTTP instead, then the query's
-   * changes after that page's Boutique-Log-Position — nothing missed between the two.
-   */
-  function fromPage(view) {
-    var query = view.query;
-    api('GET', query + (query.indexOf('?') === -1 ? '?' : '&') + 'per_page=100&sort=-id').then(function (r) {
-      if (!r.ok || view.query !== query) return;
-      view.map.clear();
-      r.body.forEach(function (row) { view.map.set(row.id, row); if (view === views.customers) names.set(row.id, row.name); });
-      view.position = r.position;
-      render(view);
-      send({ type: 'subscribe', query: query, after: r.position });
+    if (view.live && view.live.requested === query && !force) return;
+    if (view.live) view.live.close();
+    var live = socket.watch(query);
+    view.live = live;
+    if (name === 'customers') customers = live.rows;
+    else orders = live.rows;
+    live.on('change', function (rows, frame) {
+      if (view.live !== live) return;
+      if (name === 'customers') rows.forEach(function (c) { names.set(c.id, c.name); });
+      if (name === 'customers' && frame.action === 'deleted' && selected === frame.data.id) select(frame.data.id);
+      if (name === 'customers') renderCustomers(frame.type === 'event' ? frame.data.id : undefined);
+      renderOrders(name === 'orders' && frame.type === 'event' ? frame.data.id : undefined);
     });
+    if (name === 'customers') renderCustomers();
+    renderOrders();
   }
 
   function logLine(kind, className, text, seq) {
@@ -260,68 +238,20 @@
     ]);
   }
 
-  function onFrame(msg) {
-    var view = msg.query === undefined ? null : viewOf(msg.query);
-    if (msg.type === 'snapshot' && view) {
-      view.map.clear();
-      msg.data.forEach(function (row) { view.map.set(row.id, row); if (view === views.customers) names.set(row.id, row.name); });
-      view.position = msg.seq;
-      logLine('snapshot', 'm', msg.query + ' · ' + msg.data.length + ' rows', msg.seq);
-      render(view);
-    } else if (msg.type === 'event' && view) {
-      if (msg.seq <= view.position) return;
-      view.position = msg.seq;
-      var row = msg.data;
-      if (view === views.customers && msg.action !== 'deleted') names.set(row.id, row.name);
-      if (msg.action === 'deleted' || msg.action === 'left') view.map.delete(row.id);
-      else view.map.set(row.id, row);
-      if (view === views.customers && msg.action === 'deleted' && selected === row.id) select(row.id);
-      logLine(msg.action, 'a-' + msg.action, msg.query + ' #' + row.id + (row.name ? ' ' + row.name : row.status ? ' ' + row.status : ''), msg.seq);
-      render(view, row.id);
-    } else if (msg.type === 'reset' && view) {
-      // The log no longer holds every change since this copy: start the query again from a snapshot.
-      logLine('reset', 'a-deleted', msg.query, msg.seq);
-      watch(view === views.customers ? 'customers' : 'orders', true);
-    } else if (msg.type === 'subscribed' && view) {
-      if (msg.seq > view.position) view.position = msg.seq;
-      logLine('subscribed', 'm', msg.query, msg.seq);
-    } else if (msg.type === 'error') {
-      logLine('error', 'a-deleted', (msg.query ? msg.query + ': ' : '') + msg.message);
-      var snapshotTooLarge = view && (msg.errors || []).some(function (e) { return e.field === 'snapshot'; });
-      if (snapshotTooLarge) fromPage(view);
-    }
-  }
-
-  var attempt = 0;
-  var socket = null;
-
-  function connect() {
-    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/socketserver';
-    socket = new WebSocket(url, 'json');
+  socket.on('frame', function (msg) {
+    if (msg.type === 'snapshot') logLine('snapshot', 'm', msg.query + ' · ' + msg.data.length + ' rows', msg.seq);
+    else if (msg.type === 'event') logLine(msg.action, 'a-' + msg.action, msg.query + ' #' + msg.data.id + (msg.data.name ? ' ' + msg.data.name : msg.data.status ? ' ' + msg.data.status : ''), msg.seq);
+    else if (msg.type === 'reset') logLine('reset', 'a-deleted', msg.query, msg.seq);
+    else if (msg.type === 'subscribed') logLine('subscribed', 'm', msg.query, msg.seq);
+    else if (msg.type === 'resumed') logLine('resumed', 'm', msg.missed + ' missed', msg.seq);
+    else if (msg.type === 'error') logLine('error', 'a-deleted', (msg.query ? msg.query + ': ' : '') + msg.message);
+  });
+  socket.on('status', function (frame) {
     var state = $('socket-state');
-    socket.onopen = function () {
-      attempt = 0;
-      state.textContent = 'socket: live';
-      state.className = 'pill pill-on';
-      ['customers', 'orders'].forEach(function (name) {
-        var view = views[name];
-        // After a drop, each table goes on from its position: the changes it missed come first.
-        if (view.query !== null && view.position > 0 && view.query === queryOf(name)) send({ type: 'subscribe', query: view.query, after: view.position });
-        else watch(name, true);
-      });
-    };
-    socket.onmessage = function (e) {
-      var msg;
-      try { msg = JSON.parse(e.data); } catch (err) { return; }
-      onFrame(msg);
-    };
-    socket.onclose = function () {
-      state.textContent = 'socket: reconnecting…';
-      state.className = 'pill pill-off';
-      var delay = Math.min(10000, 500 * Math.pow(2, attempt++)) * (0.75 + Math.random() / 2);
-      setTimeout(connect, delay);
-    };
-  }
+    state.textContent = frame.status === 'open' ? 'socket: live' : frame.status === 'connecting' ? 'socket: connecting…' : 'socket: reconnecting…';
+    state.className = frame.status === 'open' ? 'pill pill-on' : 'pill pill-off';
+  });
 
-  connect();
+  watch('customers');
+  watch('orders');
 })();

@@ -34,16 +34,37 @@ function loadAssets(): Map<string, Asset> {
   for (const name of readdirSync(PUBLIC_DIR)) {
     const type = TYPES[extname(name)];
     if (!type) continue;
-    const body = readFileSync(join(PUBLIC_DIR, name));
-    assets.set(name, { body, type, etag: '"' + createHash('sha1').update(body).digest('base64url').slice(0, 16) + '"' });
+    assets.set(name, assetOf(readFileSync(join(PUBLIC_DIR, name)), type));
   }
   return assets;
 }
 
 const CSP = PAGE_CSP;
 
+/** The name the pages load the typed client (src/client/index.ts) by. */
+export const CLIENT_ASSET = 'boutique-client.js';
+
+/**
+ * The typed client as a browser module: compiled by the build (dist/client/index.js, next to
+ * this module's dist/pages/); when the server runs from its TypeScript sources (tests, `npm run
+ * dev`), transpiled from src/client/index.ts once at boot. It has no imports at run time.
+ */
+async function clientScript(): Promise<Buffer | undefined> {
+  const compiled = fileURLToPath(new URL('../client/index.js', import.meta.url));
+  if (existsSync(compiled)) return readFileSync(compiled);
+  const source = fileURLToPath(new URL('../client/index.ts', import.meta.url));
+  if (!existsSync(source)) return undefined;
+  const ts = await import('typescript');
+  const { outputText } = ts.default.transpileModule(readFileSync(source, 'utf8'), { compilerOptions: { module: ts.default.ModuleKind.ES2022, target: ts.default.ScriptTarget.ES2022 } });
+  return Buffer.from(outputText);
+}
+
+const assetOf = (body: Buffer, type: string): Asset => ({ body, type, etag: '"' + createHash('sha1').update(body).digest('base64url').slice(0, 16) + '"' });
+
 export const pageRoutes: FastifyPluginAsync = async (app) => {
   const assets = loadAssets();
+  const client = await clientScript();
+  if (client) assets.set(CLIENT_ASSET, assetOf(client, TYPES['.js']!));
 
   const serve = (name: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const asset = assets.get(name);

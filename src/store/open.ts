@@ -37,7 +37,7 @@ export async function openStorage(config: Pick<Config, 'databaseUrl'>, options: 
     dialect: connection.dialect,
     db: connection.db,
     run: connection.run,
-    readAt: (read) => connection.readAt(read),
+    readAt: (read, hint) => connection.readAt(read, hint),
     transact: (work) => connection.transact(work),
     refreshHead: () => connection.refreshHead(),
     externalChanges: () => connection.externalChanges(),

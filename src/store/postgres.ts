@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type PostgresPool, type PostgresPoolClient, type QueryResult } from 'kysely';
 import type { Database } from './database.js';
-import type { Connection, TxContext } from './types.js';
+import type { Connection, Positioned, TxContext } from './types.js';
+import type { QueryRunner } from './prepared.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
 import { TransactionAborted, asUnavailable } from './errors.js';
 import { UnavailableError } from '../errors.js';
+
+/** SQLSTATE 0A000 as PostgreSQL raises it for "cached plan must not change result type". */
+const STALE_PLAN = '0A000';
 
 /** Connections per instance; several instances share the server's max_connections (100 by default). */
 export const POOL_MAX = 10;
@@ -48,29 +53,123 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
   // An idle client that loses its server emits 'error' on the pool; without a listener that
   // would crash the process. The pool has already dropped the client; nothing else to do.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: unavailableWhenUnreachable(pool) }), ...queryLog(options.onQuery) });
-  /** The change-log head (src/store/change-log.ts), compiled once. */
+  const guardedPool = unavailableWhenUnreachable(pool);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool }), ...queryLog(options.onQuery) });
+  const onQuery = options.onQuery;
+  /** A read's query timed as Kysely's log times every other (the query-duration metric). */
+  const timed = async <R extends pg.QueryResultRow>(query: Promise<pg.QueryResult<R>>): Promise<{ rows: R[] }> => {
+    const started = onQuery === undefined ? 0 : performance.now();
+    try {
+      const result = await query;
+      onQuery?.(performance.now() - started, true);
+      return { rows: result.rows };
+    } catch (err) {
+      onQuery?.(performance.now() - started, false);
+      throw err;
+    }
+  };
+  /** A read's snapshot and the change-log head (src/store/change-log.ts) it holds, in one simple-protocol query. */
+  const BEGIN_AND_HEAD = "begin isolation level repeatable read read only; select value from bus_state where name = 'log-head'";
   const HEAD = sql<{ value: number }>`select value from bus_state where name = 'log-head'`.compile(db);
+  /**
+   * A read of one SELECT, and the head, in one statement — one snapshot, one round trip: the
+   * SELECT runs as a lateral subquery beside the head, so even no row brings the head back.
+   * A second statement is refused (that read needs the transaction of readAt).
+   */
+  /**
+   * The one-statement form of a SELECT, and the name it is prepared under on each connection (the
+   * server parses and plans it once per connection, not once per read).
+   */
+  const statements = new Map<string, { text: string; name: string }>();
+  const names = new Map<string, string>();
+  /** The name a read's statement is prepared under on each connection. */
+  const prepared = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      if (names.size >= 256) names.clear();
+      names.set(text, (name = 'boutique_' + createHash('sha1').update(text).digest('hex').slice(0, 20)));
+    }
+    return name;
+  };
+  const headed = (select: string): { text: string; name: string } => {
+    let statement = statements.get(select);
+    if (statement === undefined) {
+      if (statements.size >= 256) statements.clear();
+      const text = `select h.value as "__log_head", q.* from (select value from bus_state where name = 'log-head') h left join lateral (select true as "__log_row", s.* from (${select}) s) q on true`;
+      statements.set(select, (statement = { text, name: prepared(text) }));
+    }
+    return statement;
+  };
+  const readInOneStatement = async <T>(read: (run: QueryRunner) => Promise<T>): Promise<Positioned<T>> => {
+    let position: number | undefined;
+    const value = await read(async <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => {
+      if (position !== undefined) throw new Error('a read hinted oneStatement ran a second statement');
+      const { text, name } = headed(query.sql);
+      const client = (await guardedPool.connect()) as pg.PoolClient;
+      let rows: Record<string, unknown>[];
+      try {
+        rows = (await timed(client.query<Record<string, unknown>>({ name, text, values: query.parameters as unknown[] }))).rows;
+        client.release();
+      } catch (err) {
+        client.release(err as Error);
+        throw err;
+      }
+      position = Number(rows[0]?.__log_head ?? 0);
+      const out: R[] = [];
+      for (const row of rows) {
+        if (row.__log_row !== true) continue;
+        const { __log_head: _head, __log_row: _row, ...rest } = row;
+        out.push(rest as R);
+      }
+      return { rows: out };
+    });
+    return { value, position: position ?? 0 };
+  };
+
+  /**
+   * One snapshot for the head and the reads: REPEATABLE READ takes it at the first statement,
+   * and since positions commit in order (src/store/change-log.ts) it holds every change up to
+   * the head. Three round trips, the first and last cheap: BEGIN and the head in one simple
+   * query, the reads, and COMMIT — sent, not waited for (a read-only transaction has nothing to
+   * commit; the connection goes back to the pool once it is done). A failed read drops its
+   * connection, and with it whatever that connection had prepared.
+   */
+  const readInTransaction = async <T>(read: (run: QueryRunner) => Promise<T>): Promise<Positioned<T>> => {
+    const client = (await guardedPool.connect()) as pg.PoolClient;
+    try {
+      const results = (await client.query(BEGIN_AND_HEAD)) as unknown as pg.QueryResult<{ value: number }>[];
+      const position = Number(results[1]?.rows[0]?.value ?? 0);
+      const value = await read((query) => timed(client.query({ name: prepared(query.sql), text: query.sql, values: query.parameters as unknown[] })) as never);
+      client.query('commit').then(
+        () => client.release(),
+        (err: Error) => client.release(err),
+      );
+      return { value, position };
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+  };
+
   return {
     dialect: 'postgres',
     db,
     // Precompiled queries (src/store/prepared.ts) go through Kysely's pool like any other.
     run: (query) => db.executeQuery(query),
-    // One snapshot for the head and the reads: REPEATABLE READ takes it at the first statement,
-    // and since positions commit in order (src/store/change-log.ts) it holds every change up to the head.
-    readAt: (read) =>
-      db
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute(async (trx) => {
-          const position = Number((await trx.executeQuery(HEAD)).rows[0]?.value ?? 0);
-          const value = await read((query) => trx.executeQuery(query));
-          return { value, position };
-        })
-        .catch((err: unknown) => {
-          throw asUnavailable(err);
-        }),
+    // A read of one statement with the head in it, or a read-only transaction (see above).
+    readAt: async (read, hint) => {
+      const once = () => (hint?.oneStatement ? readInOneStatement(read) : readInTransaction(read));
+      try {
+        return await once();
+      } catch (err) {
+        // A migration by another instance changed a table under a statement prepared before it:
+        // that connection is gone now (a failed read drops its connection); once more on another.
+        if ((err as { code?: string }).code !== STALE_PLAN) throw asUnavailable(err);
+        return once().catch((again: unknown) => {
+          throw asUnavailable(again);
+        });
+      }
+    },
     transact: (work) =>
       db.connection().execute(async (conn) => {
         await sql`begin`.execute(conn);

@@ -9,6 +9,14 @@ import type { QueryRunner } from './prepared.js';
 export type Dialect = 'sqlite' | 'postgres';
 
 /** A value read together with the change-log position it reflects: every change up to it, none after. */
+/**
+ * `oneStatement`: the read runs exactly one SELECT. PostgreSQL then reads it and the head in that
+ * one statement (a statement sees one snapshot) instead of a transaction of three.
+ */
+export interface ReadHint {
+  readonly oneStatement?: boolean;
+}
+
 export interface Positioned<T> {
   readonly value: T;
   readonly position: number;
@@ -34,7 +42,7 @@ export interface Connection {
    * Runs `read` so that everything it reads reflects exactly one change-log position, returned
    * with it: a snapshot that a subscription from that position continues without a gap or a repeat.
    */
-  readAt<T>(read: (run: QueryRunner) => Promise<T>): Promise<Positioned<T>>;
+  readAt<T>(read: (run: QueryRunner) => Promise<T>, hint?: ReadHint): Promise<Positioned<T>>;
   /**
    * Runs `work` in one transaction on a connection held for it and commits. `work` returns the
    * change-log head its writes leave (when they moved it), so that readers see the new head

@@ -12,6 +12,9 @@ import type { CustomerFields, CustomerFilters, CustomerRepository } from './repo
 
 export const CUSTOMERS = 'customers';
 
+/** A customer by id is one SELECT (src/store/types.ts ReadHint). */
+const ONE_STATEMENT = { oneStatement: true } as const;
+
 const versioned = (row: CustomerRow): Versioned<Customer> => ({ value: presentCustomer(row), version: customerVersion(row) });
 const maybeVersioned = (row: CustomerRow | undefined): Versioned<Customer> | undefined => (row === undefined ? undefined : versioned(row));
 const change = (action: Change['action'], data: Customer, previous?: Customer): Change => ({ resource: CUSTOMERS, action, data, previous });
@@ -38,7 +41,7 @@ export class CustomerService {
 
   /** The customer as of the change-log position returned with it (undefined: no such customer). */
   async get(id: number): Promise<Positioned<Versioned<Customer> | undefined>> {
-    const { value: row, position } = await this.storage.readAt((run) => this.repository.get(id, run));
+    const { value: row, position } = await this.storage.readAt((run) => this.repository.get(id, run), ONE_STATEMENT);
     return { value: maybeVersioned(row), position };
   }
 

@@ -81,6 +81,9 @@ class EventStream extends Gate {
   }
 
   keepAlive(ms: number): void {
+    // A client that left while its replay was read has closed the stream already: no timer for it
+    // (it would tick, writing nothing, for as long as the process lives).
+    if (this.closed) return;
     this.#keepAlive = setInterval(() => this.#raw(': keep-alive\n\n'), ms);
   }
 
@@ -231,6 +234,8 @@ export function sseRoutes(options: SseOptions) {
           trail: (cut) => eventStream.mark(cut),
           channels: new Set(topics.map((t) => topicChannel(t.key))),
         });
+        // The client may have left while that was read: `end` ran before `attach` subscribed it again.
+        if (eventStream.closed) return end();
         eventStream.keepAlive(options.keepAliveMs);
       } catch (err) {
         request.log.error({ err }, 'event stream could not resume');

@@ -20,7 +20,7 @@ import { LiveQueries } from './live/queries.js';
 import { sseRoutes } from './live/sse.js';
 import { registerHttp } from './http/index.js';
 import { Access } from './http/auth.js';
-import { registerRateLimit } from './http/rate-limit.js';
+import { rateLimited, registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
 import { registerCsrfGuard } from './http/csrf.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -191,7 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await registerRateLimit(app, config);
   registerCsrfGuard(app, config);
   registerSecurityHeaders(app);
-  await registerHttp(app, access, registry.schemas);
+  await registerHttp(app, access, registry.schemas, { rateLimited: rateLimited(config) });
   registerMetrics(app, metrics);
   await app.register(metaRoutes);
   for (const routes of mounted.routes) await app.register(routes);

@@ -11,12 +11,13 @@ before(async () => {
 });
 after(() => app.close());
 
-type Operation = { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> }; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> };
+type Schema = { required?: string[]; properties?: Record<string, unknown>; anyOf?: Schema[]; $ref?: string };
+type Operation = { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> };
 const openapi = async () => {
   const res = await app.inject({ method: 'GET', url: '/openapi.json' });
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
-  return res.json() as { openapi: string; paths: Record<string, Record<string, Operation>> };
+  return res.json() as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
 };
 
 // The SPEC's table of resources and methods, as OpenAPI paths.
@@ -53,21 +54,24 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  test('GET /openapi.json › the customer body requires name and email, as validation does', async () => {
+  test('GET /openapi.json › the customer body requires name and email, as validation does, bare or wrapped', async () => {
     const doc = await openapi();
     const body = doc.paths['/customers']!.post!.requestBody!;
-    const schema = body.content['application/json']!.schema;
-    assert.deepEqual([...(schema.required ?? [])].sort(), ['email', 'name']);
+    const [bare, wrapped] = body.content['application/json']!.schema.anyOf!;
+    assert.deepEqual(bare, { $ref: '#/components/schemas/CustomerInput' });
+    assert.deepEqual(wrapped!.properties, { customer: { $ref: '#/components/schemas/CustomerInput' } });
+    assert.deepEqual([...(doc.components.schemas.CustomerInput!.required ?? [])].sort(), ['email', 'name']);
     assert.ok(body.content['application/x-www-form-urlencoded'], 'forms are documented too');
     const patch = doc.paths['/customers/{id}']!.patch!.requestBody!;
     assert.ok(patch.content['application/merge-patch+json']);
-    assert.equal(patch.content['application/json']!.schema.required, undefined, 'a merge patch requires nothing');
+    assert.equal(doc.components.schemas.CustomerPatch!.required, undefined, 'a merge patch requires nothing');
   });
 
   test('GET /openapi.json › the order body requires items, and the list documents its query parameters', async () => {
     const doc = await openapi();
-    assert.deepEqual(doc.paths['/customers/{id}/orders']!.post!.requestBody!.content['application/json']!.schema.required, ['items']);
-    const params = doc.paths['/orders']!.get!.parameters!.map((p) => p.name).sort();
+    assert.deepEqual(doc.paths['/customers/{id}/orders']!.post!.requestBody!.content['application/json']!.schema.anyOf![0], { $ref: '#/components/schemas/OrderInput' });
+    assert.deepEqual(doc.components.schemas.OrderInput!.required, ['items']);
+    const params = doc.paths['/orders']!.get!.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort();
     assert.deepEqual(params, ['customerId', 'page', 'per_page', 'q', 'sort', 'status']);
   });
 });

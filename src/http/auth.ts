@@ -43,6 +43,17 @@ export class Access {
   }
 
   /**
+   * True when a request of `method` on the route `route` (as declared: `/customers/:id`; undefined
+   * when nothing matched) must carry the token. The HTTP hook below enforces it and the OpenAPI
+   * document declares it, so the two cannot disagree. CORS preflights (OPTIONS) carry no
+   * credentials and never need it.
+   */
+  guards(method: string, route: string | undefined): boolean {
+    if (!this.writesNeedToken || method === 'OPTIONS' || (route !== undefined && PUBLIC_ROUTES.has(route))) return false;
+    return WRITE_METHODS.has(method) || this.readsNeedToken;
+  }
+
+  /**
    * Compares in constant time: both sides are hashed first so neither the content nor the length
    * of the configured token leaks through timing.
    */
@@ -59,17 +70,15 @@ export function bearerOf(header: string | undefined): string | undefined {
 
 /**
  * With BOUTIQUE_API_TOKEN set, writes need `Authorization: Bearer <token>`; reads too when
- * BOUTIQUE_READ_TOKEN_REQUIRED=true. Every route is guarded unless it is in PUBLIC_ROUTES;
- * CORS preflights (OPTIONS) carry no credentials and pass.
+ * BOUTIQUE_READ_TOKEN_REQUIRED=true (Access.guards). Every route is guarded unless it is in
+ * PUBLIC_ROUTES; CORS preflights (OPTIONS) carry no credentials and pass.
  */
 export function registerAuth(app: FastifyInstance, access: Access): void {
   if (!access.writesNeedToken) return;
   app.addHook('onRequest', (request, _reply, done) => {
     // The matched route, not the raw URL: the router decodes percent-escapes, so `/%63ustomers`
     // reaches /customers while request.url does not start with "/customers" (found by test/access-control.test.ts).
-    const route = request.routeOptions.url;
-    if (request.method === 'OPTIONS' || (route !== undefined && PUBLIC_ROUTES.has(route))) return done();
-    if (!WRITE_METHODS.has(request.method) && !access.readsNeedToken) return done();
+    if (!access.guards(request.method, request.routeOptions.url)) return done();
     const presented = bearerOf(request.headers.authorization);
     if (access.matches(presented)) return done();
     done(

@@ -2,13 +2,18 @@ import type { FastifyRequest } from 'fastify';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const WRAPPER = Symbol('wrapper');
+
+type BodyHook = ((request: FastifyRequest) => Promise<void>) & { readonly [WRAPPER]: string };
+
 /**
  * preValidation hook for write routes. Accepts the seed's wrapped body (`{"customer": {…}}`)
  * as well as the bare one, and turns an HTML form (urlencoded: every value a string) into the
- * JSON shape the schema validates.
+ * JSON shape the schema validates. The hook carries its wrapper's name, so that the OpenAPI
+ * document declares the wrapped form of exactly the routes that take it (wrapperOf).
  */
-export function readBody(wrapper: string, fromForm: (form: Record<string, unknown>) => Record<string, unknown>) {
-  return async (request: FastifyRequest): Promise<void> => {
+export function readBody(wrapper: string, fromForm: (form: Record<string, unknown>) => Record<string, unknown>): BodyHook {
+  const hook = async (request: FastifyRequest): Promise<void> => {
     let body = request.body;
     if (isObject(body)) {
       const keys = Object.keys(body);
@@ -17,6 +22,15 @@ export function readBody(wrapper: string, fromForm: (form: Record<string, unknow
     }
     request.body = body;
   };
+  return Object.assign(hook, { [WRAPPER]: wrapper });
+}
+
+/** The wrapper a route's preValidation hooks accept (`customer`), if one of them is readBody's. */
+export function wrapperOf(hooks: unknown): string | undefined {
+  for (const hook of [hooks].flat()) {
+    if (typeof hook === 'function' && WRAPPER in hook) return (hook as BodyHook)[WRAPPER];
+  }
+  return undefined;
 }
 
 /** Drops empty form fields: an empty input means "not given", so PATCH leaves the field alone. */

@@ -1,11 +1,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BoutiqueError, CATALOGUE, UnavailableError, type ErrorCode, type FieldError } from '../errors.js';
+import { BoutiqueError, CATALOGUE, UnavailableError, type ErrorCode } from '../errors.js';
 import { html, page } from './html.js';
 import { negotiate } from './negotiate.js';
 import { bodyUnread, drainBody } from './body-drain.js';
 import { sortableOf, validationError, type AjvError } from './validation.js';
+import type { Problem } from './problem.js';
 
 const ERROR_TYPES = ['application/problem+json', 'application/json', 'text/html', 'text/plain'] as const;
+
+/** What sendError writes: a client that asks for application/json gets problem+json, which is JSON. */
+export const ERROR_MEDIA_TYPES = ['application/problem+json', 'text/html', 'text/plain'] as const;
 
 /** Turns any thrown error into a BoutiqueError: the catalogue is the only thing that reaches the wire. */
 export function toBoutiqueError(err: unknown, request: FastifyRequest): BoutiqueError {
@@ -34,15 +38,6 @@ export function toBoutiqueError(err: unknown, request: FastifyRequest): Boutique
   if (fe.statusCode === 503) return new BoutiqueError('SERVICE_UNAVAILABLE', 'The server is shutting down or a backing service is unavailable.');
   if (fe.statusCode === 404) return new BoutiqueError('NOT_FOUND', 'No resource exists at this path.');
   return new BoutiqueError('INTERNAL', 'Something failed on the server. It was logged with the request id in X-Request-Id.');
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  errors?: FieldError[];
 }
 
 export function problemOf(error: BoutiqueError, request: FastifyRequest): Problem {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, page } from './html.js';
 import { POSITION_HEADER } from './representation.js';
+import { LOG_POSITION, headerRef } from './openapi-responses.js';
 
 /** A browser submitting an HTML form: a urlencoded body, and HTML asked for in return. */
 export function isBrowserForm(request: FastifyRequest): boolean {
@@ -22,3 +23,10 @@ export function redirectAfterForm(request: FastifyRequest, reply: FastifyReply, 
     .type('text/html; charset=utf-8')
     .send(page(request, { title: 'Created', body: html`<p>Created: <a href="${location}">${location}</a></p>` }));
 }
+
+/** The OpenAPI response of a route that calls redirectAfterForm. */
+export const SEE_OTHER = {
+  description: 'See Other (post/redirect/get): an HTML form posted by a browser that asked for HTML; Location names the created resource',
+  headers: { Location: headerRef('Location'), [LOG_POSITION]: headerRef(LOG_POSITION) },
+  content: { 'text/html': { schema: { type: 'string', description: 'A page linking the created resource' } } },
+};

@@ -35,8 +35,8 @@ function negotiation(offered: readonly MediaType[]): onRequestHookHandler {
 /** Levels at which the per-request info line is written. */
 const LOGS_REQUESTS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
 
-export async function registerHttp(app: FastifyInstance, access: Access, schemas: readonly TSchema[]): Promise<void> {
-  app.decorate('openapi', collectRoutes(app, schemas));
+export async function registerHttp(app: FastifyInstance, access: Access, schemas: readonly TSchema[], options: { rateLimited: boolean }): Promise<void> {
+  app.decorate('openapi', collectRoutes(app, { schemas, access, rateLimited: options.rateLimited }));
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.query).compile(schema));
 

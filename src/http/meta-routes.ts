@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { ownOrigin } from './csrf.js';
 import { CATALOGUE } from '../errors.js';
 import { catalogueEntry } from './error-handler.js';
 import { html, page } from './html.js';
@@ -6,6 +7,14 @@ import { negotiate } from './negotiate.js';
 import { BoutiqueError } from '../errors.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A host, a bracketed IPv6 address or a name, with an optional port: anything else in Host is not echoed. */
+const SANE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** This server's URL as the client addressed it (protocol and Host, X-Forwarded-* only from a trusted proxy), or `/` (relative) when Host is missing or odd. */
+function serverUrl(request: FastifyRequest): string {
+  return SANE_HOST.test(request.host) ? ownOrigin(request) : '/';
+}
 
 async function check(work: () => Promise<void>): Promise<'ok' | 'unavailable'> {
   try {
@@ -33,7 +42,19 @@ export const metaRoutes: FastifyPluginAsync = async (app) => {
       .send(JSON.stringify({ status: ready ? 'ready' : draining ? 'draining' : 'unavailable', checks: { database, bus: busState } }));
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type(JSON_TYPE).send(JSON.stringify(app.openapi())));
+  // The document names this server as the client reached it; served from a few serialized copies
+  // (one per origin), so a request does not serialize the whole document again.
+  const documents = new Map<string, string>();
+  app.get('/openapi.json', { schema: { hide: true } }, async (request, reply) => {
+    const origin = serverUrl(request);
+    let body = documents.get(origin);
+    if (body === undefined) {
+      if (documents.size >= 16) documents.clear();
+      body = JSON.stringify({ ...app.openapi(), servers: [{ url: origin, description: 'This server, as this document was fetched from it' }] });
+      documents.set(origin, body);
+    }
+    return reply.type(JSON_TYPE).send(body);
+  });
 
   app.get<{ Params: { slug: string } }>('/problems/:slug', { schema: { hide: true } }, async (request, reply) => {
     const entry = catalogueEntry(request.params.slug);

@@ -13,7 +13,7 @@ import { BoutiqueError } from '../errors.js';
  * counted, and guessing the token was free while ordinary reads were limited.
  */
 export async function registerRateLimit(app: FastifyInstance, config: Pick<Config, 'rateLimitMax' | 'rateLimitWindowMs'>): Promise<void> {
-  if (config.rateLimitMax === 0) return;
+  if (!rateLimited(config)) return;
   await app.register(rateLimit, {
     global: false,
     max: config.rateLimitMax,
@@ -25,4 +25,9 @@ export async function registerRateLimit(app: FastifyInstance, config: Pick<Confi
       }),
   });
   app.addHook('onRequest', app.rateLimit());
+}
+
+/** True when the HTTP rate limit is on: every request (but the probes) may then be answered 429. */
+export function rateLimited(config: Pick<Config, 'rateLimitMax'>): boolean {
+  return config.rateLimitMax > 0;
 }

@@ -139,6 +139,24 @@ export interface SseOptions {
 type EventsRequest = FastifyRequest<{ Querystring: { topic?: string[]; after?: number; lastEventId?: number } }>;
 type ListStreamRequest = FastifyRequest<{ Querystring: Record<string, unknown> & { after?: number; lastEventId?: number; snapshot?: boolean }; Params: Record<string, unknown> }>;
 
+/** The OpenAPI description of a stream's responses (documentation only). */
+const STREAM_RESPONSES = {
+  200: {
+    description: 'The stream: it stays open, one event per change',
+    content: {
+      'text/event-stream': {
+        schema: Type.String({
+          description:
+            'Server-Sent Events (WHATWG HTML §9.2): `retry:` first, then for each change `id: <log position>` and `data: <the change event as JSON>`; a live query can start with a `snapshot` event, and answers a resume beyond retention with `reset` events; comment lines keep the connection alive',
+        }),
+      },
+    },
+  },
+  429: { description: 'This client address has SSE_MAX_PER_CLIENT streams open already; Retry-After says when to try again' },
+};
+const HEAD_RESPONSES = { 200: { description: 'The headers a stream would start with (Content-Type: text/event-stream), without opening it' } };
+const RESUME_HEADER = { 'Last-Event-ID': 'Resume after this event id, as EventSource sends it when it reconnects; wins over `after` and `lastEventId`' };
+
 /** What a list's stream takes besides the list's own filters. */
 const StreamControls = {
   snapshot: Type.Optional(Type.Boolean({ description: "Start with the list's rows at a log position (a `snapshot` event), then the changes after it. Ignored when the stream resumes (Last-Event-ID or `after`)" })),
@@ -243,13 +261,13 @@ export function sseRoutes(options: SseOptions) {
       }
     };
 
-    const schema = { tags: ['events'], querystring: EventsQuery };
-    app.head('/events', { schema: { ...schema, summary: 'The headers of the event stream, at once' } }, async (request: EventsRequest, reply) => {
+    const schema = { tags: ['events'], querystring: EventsQuery, requestHeaders: RESUME_HEADER };
+    app.head('/events', { schema: { ...schema, summary: 'The headers of the event stream, at once', responses: HEAD_RESPONSES } }, async (request: EventsRequest, reply) => {
       topicsOf(request);
       resumePoint(request, request.query);
       return streamHeaders(reply);
     });
-    app.get('/events', { schema: { ...schema, summary: 'Stream every change as Server-Sent Events', responses: { 200: { description: 'text/event-stream' } } } }, async (request: EventsRequest, reply) => {
+    app.get('/events', { schema: { ...schema, summary: 'Stream every change as Server-Sent Events', responses: STREAM_RESPONSES } }, async (request: EventsRequest, reply) => {
       const topics = topicsOf(request);
       return stream(request, reply, topics, resumePoint(request, request.query));
     });
@@ -258,6 +276,7 @@ export function sseRoutes(options: SseOptions) {
       const url = '/events' + list.path;
       const listSchema = {
         tags: ['events'],
+        requestHeaders: RESUME_HEADER,
         querystring: Type.Object({ ...subscriptions.queries.streamSchema(list).properties, ...StreamControls }, { additionalProperties: false }),
         ...(list.params ? { params: list.params } : {}),
       };
@@ -265,12 +284,12 @@ export function sseRoutes(options: SseOptions) {
         const { snapshot, after, lastEventId, ...query } = request.query;
         return { query: subscriptions.queries.of(list, query, request.params), resume: resumePoint(request, { after, lastEventId }), snapshot: snapshot === true };
       };
-      app.head(url, { schema: { ...listSchema, summary: `The headers of the live query on ${list.path}, at once` } }, async (request: ListStreamRequest, reply) => {
+      app.head(url, { schema: { ...listSchema, summary: `The headers of the live query on ${list.path}, at once`, responses: HEAD_RESPONSES } }, async (request: ListStreamRequest, reply) => {
         parse(request);
         return streamHeaders(reply);
       });
       app.get(url, {
-        schema: { ...listSchema, summary: `Stream the changes of ${list.path} with its filters (a live query) as Server-Sent Events`, responses: { 200: { description: 'text/event-stream' } } },
+        schema: { ...listSchema, summary: `Stream the changes of ${list.path} with its filters (a live query) as Server-Sent Events`, responses: STREAM_RESPONSES },
       }, async (request: ListStreamRequest, reply) => {
         const { query, resume, snapshot } = parse(request);
         // A reconnecting EventSource sends Last-Event-ID with the same URL: it resumes, it does not start over.

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { POSITION_HEADER, represent } from '../../http/representation.js';
-import { redirectAfterForm } from '../../http/form-redirect.js';
+import { SEE_OTHER, redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { ItemCache } from '../../http/item-cache.js';
@@ -21,6 +21,7 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
     const body = readBody('customer', (form) => formFields(form, ['name', 'email']));
     const pages = new PageCache<Customer>(dataGeneration);
     const response = (description: string) => ({ description, content: { 'application/json': { schema: Customer } } });
+    const duplicate = { description: 'Another customer has this email (ignoring case)' };
 
     app.get('/customers', {
       config: { negotiate: 'list' },
@@ -36,7 +37,7 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
     app.post('/customers', {
       config: { negotiate: 'resource' },
       preValidation: body,
-      schema: { tags, summary: 'Create a customer', body: CustomerInput, responses: { 201: response('Created; Location names it') } },
+      schema: { tags, summary: 'Create a customer', body: CustomerInput, responses: { 201: response('Created; Location names it'), 303: SEE_OTHER, 409: duplicate } },
     }, async (request, reply) => {
       const { value: customer, position } = await service.create({ name: request.body.name, email: request.body.email });
       reply.header('location', `/customers/${customer.value.id}`);
@@ -56,7 +57,7 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
 
     app.put('/customers/:id', {
       ...update,
-      schema: { tags, summary: 'Replace a customer', params: CustomerParams, body: CustomerInput, responses: { 200: response('The customer as stored') } },
+      schema: { tags, summary: 'Replace a customer', params: CustomerParams, body: CustomerInput, responses: { 200: response('The customer as stored'), 409: duplicate } },
     }, async (request, reply) => {
       const { value: customer, position } = await service.update(request.params.id, { name: request.body.name, email: request.body.email }, ifMatch(request.headers['if-match']));
       return represent(request, reply, customerView, customer.value, customer.version, { position });
@@ -64,7 +65,7 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
 
     app.patch('/customers/:id', {
       ...update,
-      schema: { tags, summary: 'Change some fields of a customer (merge patch)', params: CustomerParams, body: CustomerPatch, responses: { 200: response('The customer as stored') } },
+      schema: { tags, summary: 'Change some fields of a customer (merge patch)', params: CustomerParams, body: CustomerPatch, responses: { 200: response('The customer as stored'), 409: duplicate } },
     }, async (request, reply) => {
       const { name, email } = request.body;
       const { value: customer, position } = await service.update(request.params.id, { ...(name !== undefined ? { name } : {}), ...(email !== undefined ? { email } : {}) }, ifMatch(request.headers['if-match']));

@@ -1,5 +1,5 @@
 import type { Resource } from '../resource.js';
-import { Order, OrderInput, OrderPatch, OrderReplace } from './schema.js';
+import { Order, OrderInput, OrderInputForm, OrderPatch, OrderPatchForm, OrderReplace, OrderReplaceForm } from './schema.js';
 import { orderMigrations } from './table.js';
 import { OrderRepository } from './repository.js';
 import { ORDERS, OrderService } from './service.js';
@@ -17,7 +17,7 @@ export const ordersResource: Resource = {
     { name: 'order_items', identity: false },
   ],
   migrations: orderMigrations,
-  schemas: [Order, OrderInput, OrderReplace, OrderPatch],
+  schemas: [Order, OrderInput, OrderReplace, OrderPatch, OrderInputForm, OrderReplaceForm, OrderPatchForm],
   topics: [{ pattern: 'orders' }, { pattern: 'customers/{customerId}/orders', field: 'customerId' }],
   transfer: orderTransfer,
   mount(context) {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound, validationFailed, type FieldError } from '../../errors.js';
 import { describePath } from '../../http/methods.js';
 import { POSITION_HEADER, represent } from '../../http/representation.js';
-import { redirectAfterForm } from '../../http/form-redirect.js';
+import { SEE_OTHER, redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { ItemCache } from '../../http/item-cache.js';
@@ -14,10 +14,13 @@ import {
   CustomerOrdersParams,
   Order,
   OrderInput,
+  OrderInputForm,
   OrderListQuery,
   OrderParams,
   OrderPatch,
+  OrderPatchForm,
   OrderReplace,
+  OrderReplaceForm,
   type OrderItem,
   type OrderSortField,
 } from './schema.js';
@@ -87,7 +90,7 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
     app.post('/customers/:id/orders', {
       config: { negotiate: 'resource' },
       preValidation: body,
-      schema: { tags, summary: 'Create an order', params: CustomerOrdersParams, body: OrderInput, responses: { 201: one('Created; Location names it') } },
+      schema: { tags, summary: 'Create an order', params: CustomerOrdersParams, body: OrderInput, formBody: OrderInputForm, responses: { 201: one('Created; Location names it'), 303: SEE_OTHER } },
     }, async (request, reply) => {
       const { value: order, position } = await service.create(request.params.id, request.body.items);
       reply.header('location', `/customers/${order.value.customerId}/orders/${order.value.id}`);
@@ -103,7 +106,7 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
     app.put('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },
       preValidation: body,
-      schema: { tags, summary: 'Replace an order', params: OrderParams, body: OrderReplace, responses: { 200: one('The order as stored') } },
+      schema: { tags, summary: 'Replace an order', params: OrderParams, body: OrderReplace, formBody: OrderReplaceForm, responses: { 200: one('The order as stored') } },
     }, async (request, reply) => {
       const { value: order, position } = await service.update(request.params.id, request.params.orderId, { items: request.body.items, status: request.body.status }, ifMatch(request.headers['if-match']));
       return represent(request, reply, orderView, order.value, order.version, { position });
@@ -112,7 +115,7 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
     app.patch('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },
       preValidation: body,
-      schema: { tags, summary: 'Change items or status (merge patch)', params: OrderParams, body: OrderPatch, responses: { 200: one('The order as stored') } },
+      schema: { tags, summary: 'Change items or status (merge patch)', params: OrderParams, body: OrderPatch, formBody: OrderPatchForm, responses: { 200: one('The order as stored') } },
     }, async (request, reply) => {
       const { value: order, position } = await service.update(request.params.id, request.params.orderId, { items: request.body.items, status: request.body.status }, ifMatch(request.headers['if-match']));
       return represent(request, reply, orderView, order.value, order.version, { position });

@@ -48,6 +48,18 @@ export const OrderPatch = Type.Object(
   { additionalProperties: false, $id: 'OrderPatch' },
 );
 
+/**
+ * What the HTML forms post (urlencoded): the same fields, with the items as lines of text, which
+ * the routes turn into OrderItem objects before the body schema validates them.
+ */
+const itemLines = Type.String({
+  description: 'One item per line: "sku quantity unitPriceInCents" (spaces, commas or semicolons between)',
+  examples: ['TSHIRT-M 2 1999\nMUG 1 1250'],
+});
+export const OrderInputForm = Type.Object({ ...OrderInput.properties, items: itemLines }, { additionalProperties: false, $id: 'OrderInputForm' });
+export const OrderReplaceForm = Type.Object({ ...OrderReplace.properties, items: itemLines }, { additionalProperties: false, $id: 'OrderReplaceForm' });
+export const OrderPatchForm = Type.Object({ ...OrderPatch.properties, items: Type.Optional(itemLines) }, { additionalProperties: false, $id: 'OrderPatchForm' });
+
 export const Order = Type.Object(
   {
     id: Type.Integer(),

@@ -161,11 +161,11 @@ describe('chat protocol › MDN sample over a real socket', () => {
 
   it('answers bad input with an error frame and keeps the connection', async () => {
     const a = await TestClient.connect(running.wsUrl);
-    a.send('this is not json');
+    a.sendInvalid('this is not json');
     assert.deepEqual(await a.next('error'), { type: 'error', code: 'BAD_JSON', message: 'The frame is not valid JSON.' });
-    a.send({ type: 'message', id: 1 });
+    a.sendInvalid({ type: 'message', id: 1 });
     assert.equal((await a.next('error')).code, 'MISSING_FIELD');
-    a.send({ type: 'dance' });
+    a.sendInvalid({ type: 'dance' });
     assert.equal((await a.next('error')).code, 'UNKNOWN_TYPE');
     a.send({ type: 'username', name: '' });
     assert.equal((await a.next('error')).code, 'BAD_NAME');

@@ -1,10 +1,16 @@
 /**
  * GET /asyncapi.json, checked by the AsyncAPI project's own parser, and held to the server: the
- * client frames it describes are exactly those the server takes, and a frame it does not
- * describe is told apart (test/frame-contract.ts compiles it).
+ * client frames it describes are exactly those the server takes, and the frames it does not
+ * describe fail the tests that receive them (the shared test clients check every frame against
+ * it: test/frame-contract.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Parser } from '@asyncapi/parser';
 import fc from 'fast-check';
 import { Ajv } from 'ajv';
@@ -164,5 +170,97 @@ describe('the AsyncAPI document and the server agree', () => {
     assert.equal(contract.sent('events', valid[1]), undefined);
     assert.match(String(contract.sent('events', valid[0])), /does not describe/);
     assert.equal(contract.channelAt('/events/customers/7/orders'), 'events-customers-id-orders');
+  });
+
+  it('a test whose client receives a frame the document does not describe fails, on the socket and on a stream', () => {
+    const helpers = (name: string) => pathToFileURL(resolve('test', name)).href;
+    const dir = mkdtempSync(join(tmpdir(), 'boutique-contract-'));
+    const file = join(dir, 'undocumented.test.mts');
+    writeFileSync(
+      file,
+      `import { test } from 'node:test';
+import http from 'node:http';
+import { WebSocketServer } from ${JSON.stringify(import.meta.resolve('ws'))};
+import { TestClient } from ${JSON.stringify(helpers('chat-helpers.ts'))};
+import { openStream } from ${JSON.stringify(helpers('sse-client.ts'))};
+
+const GREETING = ['{"type":"id","id":1,"session":"s"}', '{"type":"userlist","users":[]}'];
+/** Greets each client, then sends it \`later\` once it had time to read the greeting. */
+async function socketServer(later: string) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((r) => wss.once('listening', r));
+  wss.on('connection', (ws) => {
+    for (const f of GREETING) ws.send(f);
+    setTimeout(() => ws.send(later), 50);
+  });
+  return { url: 'ws://127.0.0.1:' + (wss.address() as { port: number }).port + '/socketserver', close: () => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+  } };
+}
+async function eventServer(body: string) {
+  const server = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.write(body); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: 'http://127.0.0.1:' + (server.address() as { port: number }).port + '/events', close: () => {
+    server.closeAllConnections();
+    server.close();
+  } };
+}
+const pause = () => new Promise((r) => setTimeout(r, 300));
+
+test('documented socket frames', async () => {
+  const server = await socketServer('{"type":"left","room":"dev"}');
+  try {
+    const client = await TestClient.connect(server.url);
+    await pause();
+    client.close();
+  } finally {
+    server.close();
+  }
+});
+test('an undocumented socket frame the test never looks at', async () => {
+  const server = await socketServer('{"type":"left","room":"dev","why":"unsaid"}');
+  try {
+    const client = await TestClient.connect(server.url);
+    await pause();
+    client.close();
+  } finally {
+    server.close();
+  }
+});
+test('documented events', async () => {
+  const server = await eventServer('id: 4\\ndata: {"type":"reset","topic":"customers","href":"/customers","seq":4}\\n\\n');
+  try {
+    const stream = openStream(server.url);
+    await pause();
+    stream.close();
+  } finally {
+    server.close();
+  }
+});
+test('an event whose id is not its seq', async () => {
+  const server = await eventServer('id: 5\\ndata: {"type":"reset","topic":"customers","href":"/customers","seq":4}\\n\\n');
+  try {
+    const stream = openStream(server.url);
+    await pause();
+    stream.close();
+  } finally {
+    server.close();
+  }
+});
+`,
+    );
+    // A test runner of its own: without NODE_TEST_CONTEXT, which makes node:test think it is this runner's child.
+    const { NODE_TEST_CONTEXT: _ours, ...env } = process.env;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], { encoding: 'utf8', cwd: process.cwd(), env: { ...env, NODE_ENV: 'test' }, timeout: 60_000 });
+    assert.equal(run.error, undefined, `it ended by itself: ${String(run.error)}`);
+    rmSync(dir, { recursive: true, force: true });
+    const out = run.stdout + run.stderr;
+    assert.notEqual(run.status, 0, out);
+    assert.match(out, /✔ documented socket frames/, out);
+    assert.match(out, /✖ an undocumented socket frame the test never looks at/, out);
+    assert.match(out, /✔ documented events/, out);
+    assert.match(out, /✖ an event whose id is not its seq/, out);
+    assert.match(out, /does not describe.*"why":"unsaid"/, out);
   });
 });

@@ -30,6 +30,8 @@ import type { NavLink } from './http/html.js';
 import { proxyTrust } from './http/connection-limits.js';
 import { metaRoutes } from './http/meta-routes.js';
 import { pageRoutes } from './pages/routes.js';
+import { buildAsyncApi } from './asyncapi/document.js';
+import { asyncapiRoutes } from './asyncapi/routes.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { createLoggerOptions, requestIdFor, requestLogger, type LogOptions } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -71,6 +73,7 @@ const PAGE_LINKS: readonly NavLink[] = [
   { label: 'Dashboard', href: '/dashboard', description: 'Tables that update live, with the HTTP log and the socket log side by side.' },
   { label: 'Chat', href: '/chat', description: "The seed's WebSocket chat: rooms, history, reconnects without losing a line." },
   { label: 'OpenAPI', href: '/openapi.json', description: 'The API description, generated from the schemas that validate requests.' },
+  { label: 'AsyncAPI', href: '/asyncapi.json', description: 'The WebSocket and Server-Sent Events protocols, from the schemas that validate their frames.' },
 ];
 
 export type BuildOptions = LogOptions & {
@@ -205,6 +208,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       onSlowReader: () => metrics.countDroppedStream('slow_reader'),
     }),
   );
+  const asyncapi = buildAsyncApi({ resources: registry.resources, queries: subscriptions.queries, config });
+  app.decorate('asyncapi', () => asyncapi);
+  await app.register(asyncapiRoutes(asyncapi));
   await app.register(pageRoutes);
   services.chat = attachChat(app, { config, bus, storage, writes, tail, replayer, subscriptions, access, logger: app.log, metrics, ...(options.chatGraceMs !== undefined ? { graceMs: options.chatGraceMs } : {}) });
   metrics.observeConnections(() => services.chat.connections());

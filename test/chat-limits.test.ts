@@ -62,13 +62,16 @@ describe('chat limits', () => {
       // Stop reading at the TCP level, as a stuck browser tab would (ws keeps the socket private).
       const tcp = (slow.ws as unknown as { _socket: Socket })._socket;
       tcp.pause();
-      const payload = 'y'.repeat(16 * 1024);
+      // An order with 300 lines: ~13 KB an event.
+      const items = Array.from({ length: 300 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1, unitPrice: 100 }));
+      const at = new Date().toISOString();
       const { writes, chat } = running.app.services;
       let sent = 0;
       while (chat.connections() === 2 && sent < 20_000) {
         // Large changes through the real write path: logged, committed, then fanned out.
         const id = sent + 1;
-        await writes.write(async () => ({ value: undefined, changes: [{ resource: 'orders', action: 'created', data: { id, customerId: 1, note: payload } }] }));
+        const order = { id, customerId: 1, items, total: items.length * 100, status: 'pending', createdAt: at, updatedAt: at };
+        await writes.write(async () => ({ value: undefined, changes: [{ resource: 'orders', action: 'created', data: order }] }));
         sent++;
         if (sent % 50 === 0) await new Promise((r) => setImmediate(r));
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { escapeHtml, parseClientMessage } from '../src/chat/protocol.js';
 import { SocketError } from '../src/chat/errors.js';
+import { parseClientMessage as parseByHand } from './fixtures/protocol-by-hand.js';
 import { startApp, TestClient, type Running } from './chat-helpers.js';
 
 describe('chat protocol › parse', () => {
@@ -41,6 +42,31 @@ describe('chat protocol › parse', () => {
         }
         return true;
       }),
+    );
+  });
+
+  it('answers every frame as the hand-written parser the schemas replaced did: the same message, or the same code and words', () => {
+    const TYPES = ['username', 'message', 'join', 'leave', 'subscribe', 'unsubscribe', 'resume', 'video-offer', 'video-answer', 'new-ice-candidate', 'hang-up', 'id', 'userlist', '__proto__', 'toString', ''];
+    const FIELDS = ['type', 'name', 'text', 'id', 'date', 'room', 'topic', 'query', 'token', 'target', 'session', 'seq', 'rooms', 'topics', 'after', 'snapshot', 'sdp', 'candidate', '__proto__'];
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom(null, true, false, -1, -0, 0, 1.5, 1e21, 2 ** 53, 2 ** 53 - 1, '', ' ', 'lobby', 'a b', 'ünï-cödé_9', 'x'.repeat(65), 'customers', '/orders?status=paid', 'alice', ['lobby'], [1], {}),
+    );
+    const shaped = fc.tuple(fc.constantFrom(...TYPES), fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 6 })).map(([type, rest]) => JSON.stringify({ ...rest, type }));
+    const outcome = (parse: (text: string) => unknown, text: string): unknown => {
+      try {
+        const message = parse(text) as { date?: unknown };
+        // `date` falls back to the clock: compare that it is a number, not which.
+        return 'date' in message ? { ...message, date: typeof message.date } : message;
+      } catch (err) {
+        return { code: (err as SocketError).code, message: (err as Error).message };
+      }
+    };
+    fc.assert(
+      fc.property(fc.oneof({ weight: 5, arbitrary: shaped }, fc.string(), fc.json()), (text) => {
+        assert.deepEqual(outcome(parseClientMessage, text), outcome(parseByHand, text), text);
+      }),
+      { numRuns: 20_000 },
     );
   });
 
@@ -135,11 +161,11 @@ describe('chat protocol › MDN sample over a real socket', () => {
 
   it('answers bad input with an error frame and keeps the connection', async () => {
     const a = await TestClient.connect(running.wsUrl);
-    a.send('this is not json');
+    a.sendInvalid('this is not json');
     assert.deepEqual(await a.next('error'), { type: 'error', code: 'BAD_JSON', message: 'The frame is not valid JSON.' });
-    a.send({ type: 'message', id: 1 });
+    a.sendInvalid({ type: 'message', id: 1 });
     assert.equal((await a.next('error')).code, 'MISSING_FIELD');
-    a.send({ type: 'dance' });
+    a.sendInvalid({ type: 'dance' });
     assert.equal((await a.next('error')).code, 'UNKNOWN_TYPE');
     a.send({ type: 'username', name: '' });
     assert.equal((await a.next('error')).code, 'BAD_NAME');

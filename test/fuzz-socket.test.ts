@@ -30,6 +30,9 @@ const frame = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(deep, fc.constantFrom('', '{', 'null', '[]', '"type"', '{"type":1}', '{"type":null}', '{"__proto__":{"type":"message"}}', '{"type":"message","text":"x","__proto__":{"polluted":1}}', '{"type":"constructor"}', '{"type":"username","name":"\\ud800"}', '{"type":"message","text":"x","target":"nobody"}', '{"type":"join","target":"x"}')) },
 );
 
+/** What the server answers a frame the AsyncAPI document does not describe with (the "you are in several rooms" MISSING_FIELD aside). */
+const SHAPE_ERRORS: ReadonlySet<string> = new Set(['BAD_JSON', 'BAD_FRAME', 'UNKNOWN_TYPE', 'MISSING_FIELD', 'BAD_ROOM']);
+
 /** The marker frame: an unknown type the server answers with an error naming it, in order. */
 const marker = (n: number) => JSON.stringify({ type: `marker-${n}` });
 
@@ -66,8 +69,11 @@ test('the socket › random text frames get the right error frame or a normal an
     fc.asyncProperty(frame, async (text) => {
       frames++;
       n++;
-      client.send(text);
-      client.send(marker(n));
+      // Whether the AsyncAPI document describes it decides how it is sent, and what the server must answer (below).
+      const documented = client.describes(text);
+      if (documented) client.send(text);
+      else client.sendInvalid(text);
+      client.sendInvalid(marker(n));
       const answers: Frame[] = [];
       for (;;) {
         const f = await client.next(undefined, 5000);
@@ -88,6 +94,11 @@ test('the socket › random text frames get the right error frame or a normal an
         assert.equal(errors.length, 1, `one error for ${JSON.stringify(text.slice(0, 200))}: ${JSON.stringify(answers)}`);
         assert.equal(errors[0]!.code, expected);
       }
+      // The document and the server agree: a frame it does not describe is refused for its shape, once; one it describes never is.
+      const shapeErrors = answers.filter((f) => f.type === 'error' && SHAPE_ERRORS.has(f.code as string) && !(f.code === 'MISSING_FIELD' && /several rooms/.test(String(f.message))));
+      if (documented) assert.deepEqual(shapeErrors, [], `the document describes ${JSON.stringify(text.slice(0, 200))}`);
+      else assert.equal(answers.filter((f) => f.type === 'error').length, 1, `one error for the undocumented ${JSON.stringify(text.slice(0, 200))}: ${JSON.stringify(answers)}`);
+      if (!documented) assert.ok(SHAPE_ERRORS.has(answers.find((f) => f.type === 'error')!.code as string));
       // A frame may legitimately change the session (resume): start over with a fresh client then.
       if (answers.some((f) => f.type === 'resumed')) {
         client.close();
@@ -98,7 +109,7 @@ test('the socket › random text frames get the right error frame or a normal an
   );
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   // The fuzzed connection still answers; a fresh one (the fuzzed one may have left the lobby) still chats.
-  client.send(marker(0));
+  client.sendInvalid(marker(0));
   assert.equal((await client.next('error')).code, 'UNKNOWN_TYPE');
   client.close();
   const sender = await TestClient.connect(running.wsUrl);
@@ -113,7 +124,7 @@ test('the socket › a binary frame is an error frame, the connection stays', as
   const client = await TestClient.connect(running.wsUrl);
   client.ws.send(Buffer.from([0, 1, 2, 255]));
   assert.equal((await client.next('error')).code, 'BINARY_UNSUPPORTED');
-  client.send(marker(-1));
+  client.sendInvalid(marker(-1));
   assert.equal((await client.next('error')).code, 'UNKNOWN_TYPE');
   client.close();
 });

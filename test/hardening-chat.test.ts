@@ -128,7 +128,7 @@ describe("signaling without a target (MDN's client hangs up with \"target\": nul
 
   it('a target that is not a name (a number) › MISSING_FIELD, the connection stays', async () => {
     const client = await signedIn('bad-target');
-    client.send({ type: 'video-offer', target: 42, sdp: SDP });
+    client.sendInvalid({ type: 'video-offer', target: 42, sdp: SDP });
     assert.equal((await client.next('error')).code, 'MISSING_FIELD');
     client.close();
   });

@@ -124,9 +124,9 @@ describe('live queries', () => {
     assert.deepEqual(await client.next('error'), { type: 'error', code: 'NOT_FOUND', message: missing.body.detail, query: '/customers/999999/orders' });
     assert.equal((await send(running, 'GET', '/events/customers/999999/orders?snapshot=true')).status, 404);
     // A field of the wrong kind.
-    client.send({ type: 'subscribe', query: '/orders', snapshot: 'yes' });
+    client.sendInvalid({ type: 'subscribe', query: '/orders', snapshot: 'yes' });
     assert.equal((await client.next('error')).code, 'MISSING_FIELD');
-    client.send({ type: 'subscribe', query: '/orders', topic: 'orders' });
+    client.sendInvalid({ type: 'subscribe', query: '/orders', topic: 'orders' });
     assert.equal((await client.next('error')).code, 'MISSING_FIELD');
     // HEAD answers the stream's headers, or the same 400.
     const head = await fetch(`${running.httpUrl}/events/orders?status=paid`, { method: 'HEAD' });

@@ -15,8 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EventSource } from 'eventsource';
-import WebSocket from 'ws';
-import { startApp, type Frame, type Running } from './chat-helpers.js';
+import { startApp, TestClient, type Frame, type Running } from './chat-helpers.js';
+import { FrameJudge, streamEvent } from './frame-contract.js';
 import { createTestDatabase, needServices, type TestDatabase } from './services.js';
 
 type Row = Record<string, unknown> & { id: number };
@@ -218,10 +218,11 @@ interface Subscriber {
 
 function wsSubscriber(running: Running, query: string): Subscriber {
   const copy = new Copy();
-  const ws = new WebSocket(running.wsUrl, 'json');
+  // A TestClient: every frame is held to the AsyncAPI document as well.
+  const client = new TestClient(running.wsUrl, 'json');
+  const { ws } = client;
   const started = new Promise<void>((resolve, reject) => {
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', query, snapshot: true })));
-    ws.on('error', reject);
+    client.opened.then(() => client.send({ type: 'subscribe', query, snapshot: true }), reject);
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Frame;
       if (frame.type === 'id' || frame.type === 'userlist' || frame.type === 'subscribed') return;
@@ -237,9 +238,12 @@ function sseSubscriber(running: Running, query: string): Subscriber {
   const copy = new Copy();
   const url = `${running.httpUrl}/events${query}${query.includes('?') ? '&' : '?'}snapshot=true`;
   const source = new EventSource(url);
+  const judge = new FrameJudge(url);
+  const path = new URL(url).pathname;
   const started = new Promise<void>((resolve, reject) => {
     source.onmessage = (e) => {
       const frame = JSON.parse(e.data as string) as Frame;
+      judge.judge(streamEvent(path, e.lastEventId, frame));
       if (frame.type === 'snapshot') resolve();
       copy.onFrame(frame);
     };
@@ -344,8 +348,8 @@ async function exhaustiveSearches(running: Running): Promise<void> {
   // Canonical key → rows heard of; `subscribed` frames come in the order the subscriptions were sent.
   const heard = new Map<string, Set<number>>();
   const keys: string[] = [];
-  const ws = new WebSocket(running.wsUrl, 'json');
-  await new Promise((r) => ws.once('open', r));
+  const client = await TestClient.open(running.wsUrl, 'json');
+  const { ws } = client;
   const all = new Promise<void>((resolve, reject) => {
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Frame;
@@ -358,7 +362,7 @@ async function exhaustiveSearches(running: Running): Promise<void> {
       if (frame.type === 'error') reject(new Error(JSON.stringify(frame)));
     });
   });
-  for (const query of queries) ws.send(JSON.stringify({ type: 'subscribe', query }));
+  for (const query of queries) client.send({ type: 'subscribe', query });
   await all;
   // Every row is written once: each live query hears of the rows it selects (updated), and of no other.
   for (const id of customers) await fetch(`${running.httpUrl}/customers/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `${tag}.${id}@example.org` }) });

@@ -3,70 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { App } from '../src/app.js';
 import { buildTestApp, buildCustomer, buildOrder, listen } from './helpers.js';
-
-interface SseEvent {
-  id: string;
-  data: { type: string; topic: string; action: string; data: Record<string, unknown>; seq: number };
-}
-
-/** A minimal EventSource over node:http: collects parsed events until closed. */
-function openStream(url: string, headers: Record<string, string> = {}) {
-  const events: SseEvent[] = [];
-  const waiters: (() => void)[] = [];
-  let status = 0;
-  let contentType = '';
-  let responseHeaders: http.IncomingHttpHeaders = {};
-  let buffer = '';
-  const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } });
-  const ready = new Promise<void>((resolve, reject) => {
-    req.on('response', (res) => {
-      status = res.statusCode ?? 0;
-      contentType = String(res.headers['content-type']);
-      responseHeaders = res.headers;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id !== undefined && data !== undefined) events.push({ id, data: JSON.parse(data) });
-          waiters.splice(0).forEach((w) => w());
-        }
-        resolve();
-      });
-      if (status !== 200) resolve();
-    });
-    req.on('error', reject);
-  });
-  return {
-    events,
-    ready,
-    get status() {
-      return status;
-    },
-    get contentType() {
-      return contentType;
-    },
-    get headers() {
-      return responseHeaders;
-    },
-    async waitFor(n: number, timeoutMs = 5000): Promise<SseEvent[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < n) {
-        if (Date.now() > deadline) throw new Error(`expected ${n} events, got ${events.length}: ${JSON.stringify(events.map((e) => e.data.action))}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 100);
-        });
-      }
-      return events.slice(0, n);
-    },
-    close: () => req.destroy(),
-  };
-}
+import { openStream } from './sse-client.js';
 
 let app: App;
 let base: string;
@@ -85,7 +22,7 @@ test('GET /events › streams created, updated and deleted for REST writes, in o
   const stream = openStream(`${base}/events?topic=customers`);
   await stream.ready;
   assert.equal(stream.status, 200);
-  assert.match(stream.contentType, /^text\/event-stream/);
+  assert.match(String(stream.headers['content-type']), /^text\/event-stream/);
   assert.equal(stream.headers['x-content-type-options'], 'nosniff');
   assert.equal(stream.headers['x-frame-options'], 'DENY');
 
@@ -132,12 +69,12 @@ test('GET /events › Last-Event-ID resumes after a dropped connection: nothing 
   const missed1 = await call('POST', `/customers/${customer.json.id}/orders`, buildOrder());
   const missed2 = await call('PATCH', `/customers/${customer.json.id}/orders/${missed1.json.id}`, { status: 'paid' });
 
-  const resumed = openStream(`${base}/events?topic=orders`, { 'last-event-id': seen!.id });
+  const resumed = openStream(`${base}/events?topic=orders`, { 'last-event-id': seen!.id! });
   await resumed.ready;
   const live = await call('POST', `/customers/${customer.json.id}/orders`, buildOrder());
   const events = await resumed.waitFor(3);
   assert.deepEqual(
-    events.map((e) => [e.data.action, e.data.data.id]),
+    events.map((e) => [e.data.action, (e.data.data as { id: number }).id]),
     [['created', missed1.json.id], ['updated', missed2.json.id], ['created', live.json.id]],
   );
   assert.equal(new Set(events.map((e) => e.id)).size, 3);

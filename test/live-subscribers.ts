@@ -13,6 +13,7 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { LOGGED_TYPES, seenOfFrame, type Seen } from './live-log.js';
+import { FrameJudge, socketFrame, streamEvent } from './frame-contract.js';
 
 type Frame = Record<string, unknown> & { type: string };
 
@@ -107,17 +108,23 @@ abstract class SocketSubscriber extends Reconnecting {
   /** Error frames that came in a greeting instead of the user list. */
   readonly greetingErrors: string[] = [];
   #ws: WebSocket | undefined;
+  /** Every frame received and sent is held to the AsyncAPI document (test/frame-contract.ts). */
+  #judge: FrameJudge | undefined;
   #greeting = false;
 
   protected connect(base: string): Promise<void> {
     return new Promise((resolve) => {
       const ws = new WebSocket(base.replace(/^http/, 'ws') + '/socketserver', 'json', { handshakeTimeout: 5000 });
+      const judge = new FrameJudge(base);
       this.#ws = ws;
+      this.#judge = judge;
       // A refused connection (the server is down, or refuses with 503 while it stops) errors, then closes.
       ws.on('error', () => {});
       ws.on('close', () => resolve());
       ws.on('message', (data) => {
-        if (!this.stopped) this.#onMessage(JSON.parse(data.toString()) as Frame);
+        const frame = JSON.parse(data.toString()) as Frame;
+        judge.judge(socketFrame(frame));
+        if (!this.stopped) this.#onMessage(frame);
       });
     });
   }
@@ -132,7 +139,9 @@ abstract class SocketSubscriber extends Reconnecting {
   }
 
   protected send(frame: object): void {
-    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(frame));
+    if (this.#ws?.readyState !== WebSocket.OPEN) return;
+    this.#judge?.judge((contract) => contract.received('socket', frame));
+    this.#ws.send(JSON.stringify(frame));
   }
 
   #onMessage(frame: Frame): void {
@@ -371,6 +380,7 @@ export class StreamSubscriber extends Reconnecting {
   /** Answers other than 200 (a server shutting down): tried again. */
   refused = 0;
   #request: http.ClientRequest | undefined;
+  #judge: FrameJudge | undefined;
 
   constructor(label: string, targets: Targets, readonly topics: readonly string[], options?: ConnectOptions) {
     super(label, targets, options);
@@ -381,6 +391,7 @@ export class StreamSubscriber extends Reconnecting {
       const query = this.topics.map((t) => `topic=${encodeURIComponent(t)}`).join('&');
       const request = http.get(`${base}/events?${query}`, { agent: false, headers: { accept: 'text/event-stream', 'last-event-id': String(this.lastId) } });
       this.#request = request;
+      this.#judge = new FrameJudge(base);
       request.on('error', () => resolve());
       request.on('close', () => resolve());
       request.on('response', (response) => {
@@ -412,8 +423,10 @@ export class StreamSubscriber extends Reconnecting {
   #onBlock(block: string): void {
     const id = /^id: (.*)$/m.exec(block)?.[1];
     const data = /^data: (.*)$/m.exec(block)?.[1];
-    if (id === undefined || data === undefined || this.stopped) return;
+    if (id === undefined || data === undefined) return;
     const frame = JSON.parse(data) as Frame;
+    this.#judge?.judge(streamEvent('/events', id, frame));
+    if (this.stopped) return;
     if (frame.type === 'reset') {
       this.problems.push(`reset: ${data}`);
     } else {

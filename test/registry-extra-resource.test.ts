@@ -20,6 +20,7 @@ import { PageCache } from '../src/http/page-cache.js';
 import { represent, csvRows, type View } from '../src/http/representation.js';
 import type { ListPage } from '../src/http/list-page.js';
 import { TestClient } from './chat-helpers.js';
+import { serveDocument } from './frame-contract.js';
 
 // --- the products resource: table, repository, service, routes, entry ------------------------
 
@@ -92,6 +93,7 @@ const productsResource: Resource = {
     },
   }),
   schemas: [Product, ProductInput],
+  presented: Product,
   topics: [{ pattern: 'products' }, { pattern: 'products/{id}', field: 'id' }],
   mount(context) {
     const service = new ProductService(context.storage, context.writes);
@@ -110,6 +112,8 @@ describe('a resource added by one registry entry', () => {
   before(async () => {
     app = await buildApp(testConfig({ apiToken: TOKEN }), { resources: [...DEFAULT_RESOURCES, productsResource] });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
+    // The test clients check its frames against this app's own AsyncAPI document, which has products.
+    serveDocument(base, app.asyncapi());
   });
   after(() => app.close());
 
@@ -146,6 +150,15 @@ describe('a resource added by one registry entry', () => {
     assert.equal(event.action, 'created');
     assert.deepEqual(event.data, created);
     client.close();
+  });
+
+  test('its topics and events are in the AsyncAPI document, carrying its schema', async () => {
+    const doc = (await app.inject({ url: '/asyncapi.json' })).json();
+    assert.deepEqual(doc.components.schemas.Product, { type: 'object', required: ['id', 'name'], properties: { id: { type: 'integer' }, name: { type: 'string' } } });
+    const variants = doc.components.schemas.LiveEvent.anyOf as { properties: { topic?: { pattern: string }; data: unknown } }[];
+    const ofProducts = variants.find((v) => v.properties.topic !== undefined && new RegExp(v.properties.topic.pattern, 'u').test('products/3'));
+    assert.deepEqual(ofProducts?.properties.data, { $ref: '#/components/schemas/Product' });
+    assert.match(doc.channels.events.description, /`products`, `products\/\{id\}`/);
   });
 
   test('its changes reach SSE subscribers of its topic', async () => {

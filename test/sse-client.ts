@@ -1,5 +1,10 @@
-/** A minimal EventSource over node:http for the tests: collects parsed events until closed. */
+/**
+ * A minimal EventSource over node:http for the tests: collects parsed events until closed. Every
+ * event is checked against the AsyncAPI document of its server (frame-contract.ts): its `data` must
+ * be a message of the stream's channel and its `id` that message's `seq`, or the test fails.
+ */
 import http from 'node:http';
+import { FrameJudge, streamEvent } from './frame-contract.js';
 
 export interface SseEvent {
   id: string | undefined;
@@ -25,6 +30,8 @@ export interface SseStream {
 
 export function openStream(url: string, headers: Record<string, string> = {}): SseStream {
   const events: SseEvent[] = [];
+  const path = new URL(url).pathname;
+  const judge = new FrameJudge(url);
   const waiters: (() => void)[] = [];
   let status = 0;
   let responseHeaders: http.IncomingHttpHeaders = {};
@@ -47,7 +54,11 @@ export function openStream(url: string, headers: Record<string, string> = {}): S
           const id = /^id: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
           if (id !== undefined) lastEventId = id;
-          if (data !== undefined) events.push({ id, data: JSON.parse(data) as SseEvent['data'] });
+          if (data !== undefined) {
+            const event: SseEvent = { id, data: JSON.parse(data) as SseEvent['data'] };
+            events.push(event);
+            judge.judge(streamEvent(path, id, event.data));
+          }
           for (const w of waiters.splice(0)) w();
         }
       });
@@ -72,8 +83,11 @@ export function openStream(url: string, headers: Record<string, string> = {}): S
       });
     });
   return {
-    events,
-    ready,
+    get events() {
+      judge.assert();
+      return events;
+    },
+    ready: Promise.all([ready, judge.ready]).then(() => undefined),
     get status() {
       return status;
     },
@@ -87,14 +101,17 @@ export function openStream(url: string, headers: Record<string, string> = {}): S
     async waitFor(n, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while (events.length < n) {
+        judge.assert();
         if (Date.now() > deadline) throw new Error(`expected ${n} events, got ${events.length}: ${JSON.stringify(events.map((e) => e.data.type + ':' + String(e.data.action ?? '')))}`);
         await wait(100);
       }
+      judge.assert();
       return events.slice(0, n);
     },
     async waitUntil(match, what, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
+        judge.assert();
         const found = events.find(match);
         if (found) return found;
         if (Date.now() > deadline) throw new Error(`no event ${what} within ${timeoutMs} ms; got ${events.length}`);

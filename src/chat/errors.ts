@@ -31,7 +31,8 @@ export const SOCKET_ERRORS = {
   // Errors that end the connection (RFC 6455 §7.4.1 codes).
   FRAME_TOO_LARGE: { closeCode: 1009, message: 'Frame over the size limit.' },
   RATE_LIMITED: { closeCode: 1008, message: 'Too many messages.' },
-  SLOW_READER: { closeCode: 1008, message: 'Send buffer over the limit: the client is not reading.' },
+  // Cut without a close frame, as a dead peer is (a close frame would wait behind the unread backlog): the client sees 1006.
+  SLOW_READER: { closeCode: 1006, message: 'Send buffer over the limit: the client is not reading.' },
   HEARTBEAT_TIMEOUT: { closeCode: 1006, message: 'No pong within two heartbeats.' },
   SESSION_TAKEN_OVER: { closeCode: 4000, message: 'The session was resumed on another connection.' },
   GOING_AWAY: { closeCode: 1001, message: 'Server shutting down.' },

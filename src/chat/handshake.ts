@@ -6,8 +6,16 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Type } from 'typebox';
 
 export const CHAT_PATHS: ReadonlySet<string> = new Set(['/socketserver', '/']);
+
+/** The handshake's query string, for the AsyncAPI document (the transport reads these three itself). */
+export const HandshakeQuery = Type.Object({
+  token: Type.Optional(Type.String({ description: 'The API token (or `Authorization: Bearer`); a wrong one is refused with 401' })),
+  session: Type.Optional(Type.String({ description: 'Resume this session (the `session` of an earlier `id` frame), with `seq`' })),
+  seq: Type.Optional(Type.Integer({ minimum: 0, description: 'The highest `seq` received: the frames after it follow `resumed`' })),
+});
 
 /** MDN's sample client offers `json`; the seed's snippet offers `protocolOne`. */
 export const SUBPROTOCOLS: ReadonlySet<string> = new Set(['json', 'protocolOne']);

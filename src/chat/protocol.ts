@@ -1,18 +1,31 @@
 /**
  * Client → server: one text frame becomes one typed message, or a SocketError naming what is
- * wrong (the connection stays open). The types are those of MDN's sample chat and the seed's
- * snippet, plus the additions documented in docs/chat-protocol.md.
+ * wrong (the connection stays open). Each frame is validated with its schema (client-frames.ts,
+ * compiled once, the schemas the AsyncAPI document shows), and what the validator finds becomes
+ * the codes and words clients have always been given. The types are those of MDN's sample chat
+ * and the seed's snippet, plus the additions documented in docs/chat-protocol.md.
  */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Type } from 'typebox';
 import { socketError, SocketError } from './errors.js';
+import {
+  ClientHangUp,
+  ClientJoin,
+  ClientLeave,
+  ClientNewIceCandidate,
+  ClientPrivateMessage,
+  ClientResume,
+  ClientRoomMessage,
+  ClientSubscribe,
+  ClientUnsubscribe,
+  ClientUsername,
+  ClientVideoAnswer,
+  ClientVideoOffer,
+  DEFAULT_ROOM,
+  ROOM_PATTERN,
+} from './client-frames.js';
 
-export const DEFAULT_ROOM = 'lobby';
-
-/**
- * WebRTC signaling (MDN's video-call sample): always for one user, the `target`; without one (MDN's
- * client sends `hang-up` with `"target": null`), for the sender's call partner (src/chat/signaling.ts).
- * A `message` with a `target` goes to that user alone too.
- */
-export const SIGNALING_TYPES: ReadonlySet<string> = new Set(['video-offer', 'video-answer', 'new-ice-candidate', 'hang-up']);
+export { DEFAULT_ROOM };
 
 export type ClientMessage =
   | { type: 'username'; name: string; date: number }
@@ -27,14 +40,6 @@ export type ClientMessage =
 /** What `subscribe` and `unsubscribe` name: a topic (`orders`) or a live query (`/orders?status=paid`). */
 export type Subscribable = { kind: 'topic'; name: string } | { kind: 'query'; name: string };
 
-/** `topic` or `query`, exactly one of them. */
-function subscribable(frame: Json): Subscribable {
-  const topic = optionalStr(frame, 'topic');
-  const query = optionalStr(frame, 'query');
-  if ((topic === undefined) === (query === undefined)) throw socketError('MISSING_FIELD', 'Name exactly one of "topic" (orders) and "query" (/orders?status=paid).');
-  return topic !== undefined ? { kind: 'topic', name: topic } : { kind: 'query', name: query! };
-}
-
 /** What a client remembers of its session, used when the session lives on another instance. */
 export interface ResumeHints {
   name: string | undefined;
@@ -42,7 +47,7 @@ export interface ResumeHints {
   topics: string[] | undefined;
 }
 
-const ROOM = /^[\p{L}\p{N}_-]{1,64}$/u;
+const ROOM = new RegExp(ROOM_PATTERN, 'u');
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -55,37 +60,86 @@ export function validRoom(room: unknown): room is string {
   return typeof room === 'string' && ROOM.test(room);
 }
 
-type Json = Record<string, unknown>;
+/** A rule on the frame as a whole rather than on one field: `topic` and `query` together. */
+const WHOLE = '';
 
-function str(frame: Json, field: string): string {
-  const v = frame[field];
-  if (typeof v !== 'string') throw socketError('MISSING_FIELD', `"${field}" must be a string.`);
-  return v;
+/** What MISSING_FIELD says of a field of the wrong type, where it is more than "must be a string". */
+const MUST_BE = new Map<string, string>([
+  ['target', '"target" must be a user name, or null for your call partner.'],
+  ['after', '"after" must be a non-negative integer: a log position.'],
+  ['snapshot', '"snapshot" must be true or false.'],
+  ['seq', '"seq" must be a non-negative integer.'],
+  ['rooms', '"rooms" must be a list of strings.'],
+  ['topics', '"topics" must be a list of strings.'],
+  [WHOLE, 'Name exactly one of "topic" (orders) and "query" (/orders?status=paid).'],
+]);
+
+interface Checker<T> {
+  readonly validate: ValidateFunction<T>;
+  /**
+   * Each field's place in the order the server has always checked them (the order of the schema's
+   * properties), so that of several wrong fields the same one is named; a rule on several fields
+   * comes right after the last of them.
+   */
+  readonly rank: ReadonlyMap<string, number>;
 }
 
-function optionalStr(frame: Json, field: string): string | undefined {
-  const v = frame[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw socketError('MISSING_FIELD', `"${field}" must be a string.`);
-  return v;
+// allErrors: a frame with several wrong fields is refused for the first of them, which Ajv's own order does not give.
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+function checker<T>(schema: { readonly properties: object; readonly oneOf?: readonly { required: readonly string[] }[] }): Checker<T> {
+  const rank = new Map(Object.keys(schema.properties).map((field, i) => [field, i]));
+  const together = (schema.oneOf ?? []).flatMap((branch) => branch.required);
+  if (together.length > 0) rank.set(WHOLE, Math.max(...together.map((field) => rank.get(field) ?? 0)) + 0.5);
+  return { validate: ajv.compile<T>(schema), rank };
 }
 
-function optionalStrings(frame: Json, field: string): string[] | undefined {
-  const v = frame[field];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw socketError('MISSING_FIELD', `"${field}" must be a list of strings.`);
-  return v as string[];
+function fieldOf(error: ErrorObject): string {
+  if (error.instancePath === '') return error.keyword === 'required' ? String(error.params.missingProperty) : WHOLE;
+  return error.instancePath.split('/')[1]!;
 }
 
-function room(frame: Json): string {
-  const r = str(frame, 'room');
-  if (!validRoom(r)) throw socketError('BAD_ROOM');
-  return r;
+/** The SocketError for a frame its schema refused: BAD_ROOM for a room that is not one, MISSING_FIELD otherwise. */
+function refusal(checker: Checker<unknown>, errors: readonly ErrorObject[]): SocketError {
+  // What fails inside a branch of the topic-or-query rule is said by the rule's own error.
+  const relevant = errors.filter((e) => !e.schemaPath.startsWith('#/oneOf/'));
+  let field = fieldOf(relevant[0]!);
+  for (const e of relevant) {
+    const f = fieldOf(e);
+    if ((checker.rank.get(f) ?? Infinity) < (checker.rank.get(field) ?? Infinity)) field = f;
+  }
+  if (relevant.some((e) => fieldOf(e) === field && e.keyword === 'pattern')) return socketError('BAD_ROOM');
+  return socketError('MISSING_FIELD', MUST_BE.get(field) ?? `"${field}" must be a string.`);
 }
+
+function valid<T>(checker: Checker<T>, frame: unknown): T {
+  if (!checker.validate(frame)) throw refusal(checker as Checker<unknown>, checker.validate.errors ?? []);
+  return frame;
+}
+
+type Frame = Record<string, unknown> & { type: string };
+
+const ENVELOPE = ajv.compile<Frame>(Type.Object({ type: Type.String() }));
+const USERNAME = checker<ClientUsername>(ClientUsername);
+const ROOM_MESSAGE = checker<ClientRoomMessage>(ClientRoomMessage);
+const PRIVATE_MESSAGE = checker<ClientPrivateMessage>(ClientPrivateMessage);
+const JOIN = checker<ClientJoin>(ClientJoin);
+const LEAVE = checker<ClientLeave>(ClientLeave);
+const SUBSCRIBE = checker<ClientSubscribe>(ClientSubscribe);
+const UNSUBSCRIBE = checker<ClientUnsubscribe>(ClientUnsubscribe);
+const RESUME = checker<ClientResume>(ClientResume);
+/** A signaling frame goes to its target as it is (src/chat/signaling.ts keeps its documented fields). */
+const SIGNALING = new Map<string, Checker<{ target?: string | null }>>(
+  [ClientVideoOffer, ClientVideoAnswer, ClientNewIceCandidate, ClientHangUp].map((schema) => [schema.properties.type.const, checker(schema)]),
+);
 
 /** The client's `date` (ms since the epoch) as MDN's client sends it; the server's clock otherwise. */
-function clientDate(frame: Json): number {
-  return typeof frame.date === 'number' && Number.isFinite(frame.date) ? frame.date : Date.now();
+function clientDate(date: unknown): number {
+  return typeof date === 'number' && Number.isFinite(date) ? date : Date.now();
+}
+
+function subscribable(frame: ClientSubscribe | ClientUnsubscribe): Subscribable {
+  return typeof frame.topic === 'string' ? { kind: 'topic', name: frame.topic } : { kind: 'query', name: frame.query! };
 }
 
 /** Parses a text frame. Throws SocketError (never anything else) on bad input. */
@@ -96,50 +150,42 @@ export function parseClientMessage(text: string): ClientMessage {
   } catch {
     throw socketError('BAD_JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw socketError('BAD_FRAME');
-  const frame = value as Json;
-  const type = frame.type;
-  if (typeof type !== 'string') throw socketError('BAD_FRAME');
+  if (!ENVELOPE(value)) throw socketError('BAD_FRAME');
+  const { type, target } = value;
 
-  const target = frame.target;
-  if (SIGNALING_TYPES.has(type)) {
-    if (target !== undefined && target !== null && typeof target !== 'string') throw socketError('MISSING_FIELD', '"target" must be a user name, or null for your call partner.');
-    return { type: 'targeted', target: typeof target === 'string' && target.length > 0 ? target : undefined, payload: frame };
+  const signal = SIGNALING.get(type);
+  if (signal !== undefined) {
+    const frame = valid(signal, value);
+    return { type: 'targeted', target: typeof frame.target === 'string' && frame.target.length > 0 ? frame.target : undefined, payload: value };
   }
   if (typeof target === 'string' && target.length > 0) {
     if (type !== 'message') throw socketError('UNKNOWN_TYPE', `Type "${type.slice(0, 40)}" cannot carry a target.`);
-    str(frame, 'text');
-    return { type: 'targeted', target, payload: frame };
+    valid(PRIVATE_MESSAGE, value);
+    return { type: 'targeted', target, payload: value };
   }
 
   switch (type) {
-    case 'username':
-      return { type, name: str(frame, 'name'), date: clientDate(frame) };
+    case 'username': {
+      const frame = valid(USERNAME, value);
+      return { type, name: frame.name, date: clientDate(frame.date) };
+    }
     case 'message': {
-      const date = clientDate(frame);
-      const r = optionalStr(frame, 'room');
-      if (r !== undefined && !validRoom(r)) throw socketError('BAD_ROOM');
-      return { type, text: str(frame, 'text'), date, room: r };
+      const frame = valid(ROOM_MESSAGE, value);
+      return { type, text: frame.text, date: clientDate(frame.date), room: frame.room ?? undefined };
     }
     case 'join':
+      return { type, room: valid(JOIN, value).room };
     case 'leave':
-      return { type, room: room(frame) };
+      return { type, room: valid(LEAVE, value).room };
     case 'subscribe': {
-      const after = frame.after;
-      if (after !== undefined && after !== null && (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0)) {
-        throw socketError('MISSING_FIELD', '"after" must be a non-negative integer: a log position.');
-      }
-      const snapshot = frame.snapshot;
-      if (snapshot !== undefined && snapshot !== null && typeof snapshot !== 'boolean') throw socketError('MISSING_FIELD', '"snapshot" must be true or false.');
-      return { type, target: subscribable(frame), token: optionalStr(frame, 'token'), after: after ?? undefined, snapshot: snapshot === true };
+      const frame = valid(SUBSCRIBE, value);
+      return { type, target: subscribable(frame), token: frame.token ?? undefined, after: frame.after ?? undefined, snapshot: frame.snapshot === true };
     }
     case 'unsubscribe':
-      return { type, target: subscribable(frame) };
+      return { type, target: subscribable(valid(UNSUBSCRIBE, value)) };
     case 'resume': {
-      const seq = frame.seq;
-      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw socketError('MISSING_FIELD', '"seq" must be a non-negative integer.');
-      const hints: ResumeHints = { name: optionalStr(frame, 'name'), rooms: optionalStrings(frame, 'rooms'), topics: optionalStrings(frame, 'topics') };
-      return { type, session: str(frame, 'session'), seq, hints };
+      const frame = valid(RESUME, value);
+      return { type, session: frame.session, seq: frame.seq, hints: { name: frame.name ?? undefined, rooms: frame.rooms ?? undefined, topics: frame.topics ?? undefined } };
     }
     default:
       throw socketError('UNKNOWN_TYPE', `Unknown message type "${type.slice(0, 40)}".`);

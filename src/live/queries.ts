@@ -147,6 +147,19 @@ export class LiveQueries {
   }
 }
 
+/**
+ * The keys of a list's live queries, as a pattern: `/customers/:id/orders` →
+ * `^\/customers\/[^/?]+\/orders(?:\?.+)?$` (its path with its ids, then its filters, if any).
+ */
+export function keyPattern(list: Pick<LiveList, 'path'>): string {
+  const path = list.path
+    .split('/')
+    .slice(1)
+    .map((segment) => (segment.startsWith(':') ? '[^/?]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('\\/');
+  return `^\\/${path}(?:\\?.+)?$`;
+}
+
 /** A list's query-string schema without its paging parameters. */
 function streamQuery(query: TObject): TObject {
   const properties: Record<string, TSchema> = {};

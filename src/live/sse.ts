@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TObject } from 'typebox';
 import { BoutiqueError } from '../errors.js';
 import { EVERY_RESPONSE } from '../http/security-headers.js';
 import { ConnectionCounter } from '../http/connection-limits.js';
@@ -8,8 +8,10 @@ import { Gate, replayThenLive, type Missed } from './gate.js';
 import { SlowReaderPolicy } from './slow-reader.js';
 import { topicChannel, type Subscriptions, type TopicReplay } from './subscriptions.js';
 import type { Topic } from './topics.js';
+import type { LiveList, LiveQueries } from './queries.js';
 
-const EventsQuery = Type.Object(
+/** The query string of GET /events (the AsyncAPI document shows it too). */
+export const EventsQuery = Type.Object(
   {
     topic: Type.Optional(
       Type.Array(Type.String({ maxLength: 128 }), {
@@ -164,6 +166,11 @@ const StreamControls = {
   lastEventId: EventsQuery.properties.lastEventId,
 };
 
+/** The query string of a list's stream, GET /events/<list>: the list's filters without paging, and the stream's own. */
+export function listStreamQuery(queries: LiveQueries, list: LiveList): TObject {
+  return Type.Object({ ...queries.streamSchema(list).properties, ...StreamControls }, { additionalProperties: false });
+}
+
 /**
  * GET /events: committed changes as Server-Sent Events (WHATWG HTML §9.2). Each event's `id:`
  * is its seq, so a reconnecting EventSource resumes with Last-Event-ID and misses nothing.
@@ -277,7 +284,7 @@ export function sseRoutes(options: SseOptions) {
       const listSchema = {
         tags: ['events'],
         requestHeaders: RESUME_HEADER,
-        querystring: Type.Object({ ...subscriptions.queries.streamSchema(list).properties, ...StreamControls }, { additionalProperties: false }),
+        querystring: listStreamQuery(subscriptions.queries, list),
         ...(list.params ? { params: list.params } : {}),
       };
       const parse = (request: ListStreamRequest) => {

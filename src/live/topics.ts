@@ -34,14 +34,16 @@ interface Compiled {
 
 const ID = '([1-9]\\d{0,15})';
 
-/** `customers/{id}` → /^customers\/([1-9]\d{0,15})$/ */
-function compile(template: TopicTemplate): RegExp {
+/** `customers/{id}` → `^customers\/([1-9]\d{0,15})$`: what the grammar matches, and the AsyncAPI document's pattern. */
+export function topicPattern(template: TopicTemplate): string {
   const source = template.pattern
     .split('/')
     .map((segment) => (/^\{\w+\}$/.test(segment) ? ID : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('\\/');
-  return new RegExp(`^${source}$`);
+  return `^${source}$`;
 }
+
+const compile = (template: TopicTemplate): RegExp => new RegExp(topicPattern(template));
 
 /**
  * The topic grammar, from the registry's topic templates: the same for WebSocket and SSE, so a

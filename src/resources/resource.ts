@@ -21,6 +21,11 @@ export interface Resource {
   readonly migrations: MigrationSet;
   /** Schemas with an `$id`, shared by its routes: OpenAPI lists each once under components. */
   readonly schemas: readonly TSchema[];
+  /**
+   * The JSON its GET returns, which its change events carry too (one of `schemas`): the AsyncAPI
+   * document references it in every event of its topics. Absent: described as an object with an id.
+   */
+  readonly presented?: TSchema | undefined;
   /** What a client may subscribe to for this resource's changes (WebSocket `subscribe`, SSE `topic`). */
   readonly topics: readonly TopicTemplate[];
   /** Its lines in `boutique export` / `import`. */

@@ -14,6 +14,7 @@ export const customersResource: Resource = {
   tables: [{ name: 'customers', identity: true }],
   migrations: customerMigrations,
   schemas: [Customer, CustomerInput, CustomerPatch],
+  presented: Customer,
   topics: [{ pattern: 'customers' }, { pattern: 'customers/{id}', field: 'id' }],
   transfer: customerTransfer,
   mount(context) {

@@ -18,6 +18,7 @@ export const ordersResource: Resource = {
   ],
   migrations: orderMigrations,
   schemas: [Order, OrderInput, OrderReplace, OrderPatch, OrderInputForm, OrderReplaceForm, OrderPatchForm],
+  presented: Order,
   topics: [{ pattern: 'orders' }, { pattern: 'customers/{customerId}/orders', field: 'customerId' }],
   transfer: orderTransfer,
   mount(context) {

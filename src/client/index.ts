@@ -16,8 +16,21 @@
  *
  * The pages (/chat, /dashboard) load this file as /assets/boutique-client.js.
  */
+import type { Static } from 'typebox';
 import type { Customer } from '../resources/customers/schema.js';
 import type { Order, OrderItem, OrderStatus } from '../resources/orders/schema.js';
+import type {
+  ServerError,
+  ServerId,
+  ServerJoined,
+  ServerLeft,
+  ServerPrivateMessage,
+  ServerRejectUsername,
+  ServerResumed,
+  ServerRoomMessage,
+  ServerUserlist,
+  ServerUsername,
+} from '../chat/server-frames.js';
 
 export type { Customer, Order, OrderItem, OrderStatus };
 
@@ -240,6 +253,22 @@ const shape = (key: string): string => {
 /** A frame the server sends (docs/chat-protocol.md, /asyncapi.json): its type and fields. */
 export type ServerFrame = Json & { type: string; seq?: number };
 
+/**
+ * The chat's frames by type, typed by the schemas the AsyncAPI document is made of
+ * (src/chat/server-frames.ts): what `on(type, …)` hands its listener.
+ */
+export interface ChatFrames {
+  id: Static<typeof ServerId>;
+  userlist: Static<typeof ServerUserlist>;
+  rejectusername: Static<typeof ServerRejectUsername>;
+  username: Static<typeof ServerUsername>;
+  message: Static<typeof ServerRoomMessage> | Static<typeof ServerPrivateMessage>;
+  joined: Static<typeof ServerJoined>;
+  left: Static<typeof ServerLeft>;
+  resumed: Static<typeof ServerResumed>;
+  error: Static<typeof ServerError>;
+}
+
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface SocketOptions {
@@ -304,6 +333,8 @@ export class BoutiqueSocket {
    * 'status' (`{type: 'status', status}`) and 'close' (`{type: 'close', code, reason}`, before a
    * reconnect). Returns the unsubscribe.
    */
+  on<K extends keyof ChatFrames>(type: K, listener: (frame: ChatFrames[K]) => void): () => void;
+  on(type: string, listener: Listener): () => void;
   on(type: string, listener: Listener): () => void {
     let set = this.#listeners.get(type);
     if (!set) this.#listeners.set(type, (set = new Set()));

@@ -194,6 +194,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await registerRateLimit(app, config);
   registerCsrfGuard(app, config);
   registerSecurityHeaders(app);
+  // A response finished after shutdown began ends its connection. Node closes the keep-alive
+  // connections idle when close() is called; one busy then (a write waiting for its fsync) would
+  // otherwise hold the shutdown until its client, or the keep-alive timeout, let go.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (!services.accepting) reply.header('connection', 'close');
+    done(null, payload);
+  });
   await registerHttp(app, access, registry.schemas, { rateLimited: rateLimited(config) });
   registerMetrics(app, metrics);
   await app.register(metaRoutes);

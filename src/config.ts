@@ -159,7 +159,7 @@ export const OPTIONS: { [K in keyof Config]: Option<K> } = {
   port: { key: 'port', env: 'PORT', fallback: '3000', parse: integer(0, 65535), description: 'TCP port for HTTP and WebSocket (0 picks a free one)' },
   host: { key: 'host', env: 'HOST', fallback: '127.0.0.1', parse: host, description: 'Address to listen on (0.0.0.0 for every interface)' },
   databaseUrl: { key: 'databaseUrl', env: 'DATABASE_URL', fallback: 'sqlite:./data/boutique.db', parse: databaseUrl, description: 'sqlite:<path>, sqlite::memory: or postgres://user@host/db' },
-  sqliteSynchronous: { key: 'sqliteSynchronous', env: 'SQLITE_SYNCHRONOUS', fallback: 'full', parse: synchronous, description: 'full: every acknowledged write survives a power cut (one fsync per group commit); normal: only a crash of the process' },
+  sqliteSynchronous: { key: 'sqliteSynchronous', env: 'SQLITE_SYNCHRONOUS', fallback: 'full', parse: synchronous, description: 'full: every acknowledged write survives a power cut (answered after an fsync of the log, one per group of commits, off the event loop); normal: only a crash of the process' },
   redisUrl: { key: 'redisUrl', env: 'REDIS_URL', fallback: undefined, parse: redisUrl, description: 'redis://host:port to share chat and events between instances; unset: in-process bus' },
   redisPrefix: { key: 'redisPrefix', env: 'REDIS_PREFIX', fallback: 'boutique:', parse: redisPrefix, description: 'Prefix of every Redis key and channel, so several shops can share one Redis' },
   apiToken: { key: 'apiToken', env: 'BOUTIQUE_API_TOKEN', fallback: undefined, parse: apiToken, description: 'When set (16 characters or more), writes need Authorization: Bearer <token>' },

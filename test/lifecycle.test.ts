@@ -36,7 +36,7 @@ async function serve(databaseUrl: string) {
  * A POST whose body arrives in two parts: the request is in flight (routed, waiting for the rest
  * of its body) for as long as the test wants. Resolves with the raw response text.
  */
-function slowPost(url: string, body: string) {
+function slowPost(url: string, body: string, { keepAlive = false } = {}) {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
   let response = '';
@@ -48,7 +48,7 @@ function slowPost(url: string, body: string) {
   const half = Math.floor(body.length / 2);
   const opened = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   void opened.then(() =>
-    socket.write(`POST /customers HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, half)}`),
+    socket.write(`POST /customers HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${keepAlive ? '' : 'Connection: close\r\n'}\r\n${body.slice(0, half)}`),
   );
   return { opened, finish: () => socket.write(body.slice(half)), done };
 }
@@ -93,6 +93,29 @@ test('SIGTERM › finishes the in-flight request, closes sockets with 1001, answ
     assert.ok(at - signalledAt < SHUTDOWN_TIMEOUT_MS + 1000, `exited ${at - signalledAt} ms after SIGTERM`);
     // Logs were flushed: the last line made it out.
     assert.match(server.output(), /"msg":"stopped"/);
+  } finally {
+    server.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM › a keep-alive connection whose request is in flight gets its answer with Connection: close, and the server exits 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'boutique-lifecycle-'));
+  const server = await serve(`sqlite:${join(dir, 'shop.db')}`);
+  try {
+    // The client means to keep its connection: only the server can end it once the answer is out.
+    const request = slowPost(server.url, JSON.stringify({ name: 'Kept Alive', email: 'kept.alive@example.org' }), { keepAlive: true });
+    await request.opened;
+    await new Promise((r) => setTimeout(r, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    request.finish();
+    const response = await request.done;
+    assert.match(response, /^HTTP\/1\.1 201 /, 'the in-flight request completed');
+    assert.match(response, /\r\nconnection: close\r\n/i, 'and its connection ends with it');
+    const { code } = await server.exited;
+    assert.equal(code, 0, 'no connection was left for the shutdown timeout to cut');
+    assert.doesNotMatch(server.output(), /shutdown timed out/);
   } finally {
     server.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

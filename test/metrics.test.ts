@@ -1,8 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import WebSocket from 'ws';
 import type { App } from '../src/app.js';
-import { buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
+import { buildCustomer, buildTestApp, createCustomer, createOrder, listen } from './helpers.js';
 
 let app: App;
 let base: string;
@@ -58,6 +59,51 @@ test('GET /metrics › reports database query latency, change events, the change
   assert.equal(sample(body, 'boutique_change_log_head'), before + 3);
   assert.ok((sample(body, 'boutique_write_batch_size_sum') ?? 0) >= 3, 'every write counted in a commit');
   assert.ok((sample(body, 'boutique_write_batch_size_count') ?? 0) >= 1);
+});
+
+test('group commit › creates sent together on separate connections share commits, and each 201 is its own', async () => {
+  const before = (await scrape()).body;
+  const writesBefore = sample(before, 'boutique_write_batch_size_sum') ?? 0;
+  const commitsBefore = sample(before, 'boutique_write_batch_size_count') ?? 0;
+  const port = Number(new URL(base).port);
+  const sockets = await Promise.all(Array.from({ length: 48 }, () => new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket)).once('error', reject);
+  })));
+  /** The next whole response on a socket. */
+  const answer = (socket: net.Socket) => new Promise<string>((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0 || text.length < end + 4 + Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0)) return;
+      socket.off('data', onData);
+      resolve(text);
+    };
+    socket.on('data', onData);
+  });
+  // Connections in use, as a loaded server's are: each has been read from and answered once.
+  await Promise.all(sockets.map((socket) => {
+    const answered = answer(socket);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    return answered;
+  }));
+  const answers = sockets.map(answer);
+  // Every request written in one turn of this process: they reach the server together, as a loaded server's do.
+  sockets.forEach((socket, i) => {
+    const body = JSON.stringify(buildCustomer({ name: `Together ${i}` }));
+    socket.write(`POST /customers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  });
+  const texts = await Promise.all(answers);
+  for (const socket of sockets) socket.destroy();
+  assert.ok(texts.every((text) => text.startsWith('HTTP/1.1 201 ')), 'every create answered 201');
+  const ids = texts.map((text) => /location: \/customers\/(\d+)/i.exec(text)?.[1]);
+  assert.equal(new Set(ids).size, 48, 'each with its own customer');
+  const after = (await scrape()).body;
+  const writes = (sample(after, 'boutique_write_batch_size_sum') ?? 0) - writesBefore;
+  const commits = (sample(after, 'boutique_write_batch_size_count') ?? 0) - commitsBefore;
+  assert.equal(writes, 48);
+  // Committed one by one they would take 48 commits (48 fsyncs under synchronous=FULL).
+  assert.ok(commits < writes / 2, `48 writes took ${commits} commits`);
 });
 
 test('GET /metrics › times bus signals (user lists) by outcome', async () => {

@@ -88,6 +88,8 @@ export async function importShop(
     if (++size >= IMPORT_ROWS) await flush();
   }
   await flush();
+  // Imported rows are acknowledged (the command reports them) once on disk, as the API's writes are.
+  await connection.durable();
   await advanceSequences(connection, registry);
   return counts;
 }

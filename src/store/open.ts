@@ -39,6 +39,7 @@ export async function openStorage(config: Pick<Config, 'databaseUrl'>, options: 
     run: connection.run,
     readAt: (read, hint) => connection.readAt(read, hint),
     transact: (work) => connection.transact(work),
+    durable: () => connection.durable(),
     refreshHead: () => connection.refreshHead(),
     externalChanges: () => connection.externalChanges(),
     reserveSeqBlock: (name, size) => reserveSeqBlock(connection.db, name, size),

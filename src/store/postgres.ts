@@ -170,6 +170,8 @@ export function openPostgres(url: string, options: { max?: number; connectTimeou
         });
       }
     },
+    // COMMIT returned after PostgreSQL flushed its WAL (synchronous_commit, on by default).
+    durable: () => Promise.resolve(),
     transact: (work) =>
       db.connection().execute(async (conn) => {
         await sql`begin`.execute(conn);

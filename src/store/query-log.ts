@@ -6,9 +6,9 @@ export type QueryObserver = (durationMs: number, ok: boolean) => void;
 export interface ConnectionOptions {
   onQuery?: QueryObserver | undefined;
   /**
-   * SQLite's `synchronous` (SQLITE_SYNCHRONOUS): `full` fsyncs the write-ahead log at every commit,
-   * so an acknowledged write survives a power cut or an OS crash; `normal` survives a crash of the
-   * process only. Ignored by PostgreSQL, whose commit is durable by its own settings.
+   * SQLITE_SYNCHRONOUS: `full` makes `durable()` fsync the write-ahead log (off the event loop),
+   * and the write path answers after it, so an acknowledged write survives a power cut or an OS
+   * crash; `normal` answers at the commit, which survives a crash of the process only. Ignored by PostgreSQL, whose commit is durable by its own settings.
    */
   synchronous?: 'full' | 'normal' | undefined;
 }

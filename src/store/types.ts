@@ -49,6 +49,13 @@ export interface Connection {
    * exactly when they see the new data.
    */
   transact<T>(work: (tx: TxContext) => Promise<{ value: T; head: number | undefined }>): Promise<T>;
+  /**
+   * Resolves once every transaction committed before the call is on disk, not only in the
+   * operating system's cache: what a write is acknowledged after. Already so on PostgreSQL (its
+   * COMMIT returns after the WAL flush); on SQLite an fsync of the write-ahead log, run off the
+   * event loop (src/store/sqlite.ts), or nothing with SQLITE_SYNCHRONOUS=normal.
+   */
+  durable(): Promise<void>;
   /** Reads the change-log head from the database (after migrations, and after another process wrote). */
   refreshHead(): Promise<number>;
   /**

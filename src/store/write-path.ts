@@ -41,6 +41,12 @@ interface Pending {
 /** Writes one batch commits at most; more wait for the next batch. */
 export const MAX_BATCH = 256;
 
+/**
+ * How long after a commit the write path counts as busy: a write arriving within it waits for
+ * the event loop's turn so that the requests read in that turn share its commit (see #schedule).
+ */
+const BUSY_MS = 2;
+
 /** A change as the log stores it: its resource is its channel. */
 export function logEntryOf(change: Change): NewLogEntry {
   return {
@@ -67,9 +73,12 @@ export class WritePath {
   #queue: Pending[] = [];
   #scheduled = false;
   #running: Promise<void> | undefined;
+  #committedAt = -Infinity;
+  /** Commits whose callers wait for their fsync (flush waits for them too). */
+  readonly #syncing = new Set<Promise<void>>();
 
   constructor(
-    private readonly connection: Pick<Connection, 'transact'>,
+    private readonly connection: Pick<Connection, 'transact' | 'durable'>,
     private readonly log: ChangeLog,
     private readonly onCommit: CommitListener = () => {},
     /** Told how many writes each commit carried. */
@@ -93,28 +102,36 @@ export class WritePath {
   }
 
   /**
-   * A write finding the path idle starts a batch once the code that queued it is done (a
-   * microtask: no wait for the rest of the event loop's turn, which a lone chat message would pay
-   * in latency); writes arriving while a batch commits — on SQLite the commit holds the event
-   * loop, so everything that arrived meanwhile — form the next batch together.
+   * When a batch starts. A write finding the path idle — nothing committed in the last
+   * BUSY_MS — starts its batch once the code that queued it is done (a microtask: a lone chat
+   * message pays no wait for the rest of the event loop's turn). Under load that would commit
+   * every request alone: Node runs each socket's callback, and its microtasks, before reading the
+   * next socket, so the batch would start and commit (on SQLite, synchronously) before the next
+   * request of the same turn was even parsed — one fsync per write. So right after a commit the
+   * batch waits for the turn instead (setImmediate runs after every socket read in it), and the
+   * writes that arrived together commit together.
    */
   #schedule(): void {
     if (this.#scheduled || this.#running !== undefined) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    const start = () => {
       this.#scheduled = false;
       this.#running = this.#drain().finally(() => {
         this.#running = undefined;
+        this.#committedAt = performance.now();
         // A write queued between the last batch and this moment would otherwise wait for the next one.
         if (this.#queue.length > 0) this.#schedule();
       });
-    });
+    };
+    if (performance.now() - this.#committedAt < BUSY_MS) setImmediate(start);
+    else queueMicrotask(start);
   }
 
-  /** Resolves when every write queued so far has committed or failed. */
+  /** Resolves when every write queued so far has committed (and is on disk) or failed. */
   async flush(): Promise<void> {
-    while (this.#running !== undefined || this.#scheduled || this.#queue.length > 0) {
+    while (this.#running !== undefined || this.#scheduled || this.#queue.length > 0 || this.#syncing.size > 0) {
       if (this.#running !== undefined) await this.#running;
+      else if (this.#syncing.size > 0) await Promise.all(this.#syncing);
       else await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -163,9 +180,22 @@ export class WritePath {
     this.onBatch(done.length);
     const logged = done.flatMap((d) => d.entries);
     const head = logged.at(-1)?.position ?? 0;
-    for (const { pending, written, entries } of done) {
-      pending.resolve({ value: written.value, changes: written.changes, entries, position: entries.at(-1)?.position ?? head });
-    }
+    // Delivered at once: a crash of the process can no longer lose what was committed. The callers
+    // are answered once it is on disk (durable: a power cut cannot lose it either); meanwhile the
+    // next batch runs (callers of commits that arrive while an fsync runs share the next one).
     if (logged.length > 0) this.onCommit(logged);
+    if (done.length === 0) return;
+    const synced = this.connection.durable().then(
+      () => {
+        for (const { pending, written, entries } of done) {
+          pending.resolve({ value: written.value, changes: written.changes, entries, position: entries.at(-1)?.position ?? head });
+        }
+      },
+      (err: unknown) => {
+        const error = asUnavailable(err);
+        for (const { pending } of done) pending.reject(error);
+      },
+    ).finally(() => this.#syncing.delete(synced));
+    this.#syncing.add(synced);
   }
 }

@@ -193,14 +193,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Before every other check, so each request counts, those refused later (a wrong token) too.
   await registerRateLimit(app, config);
   registerCsrfGuard(app, config);
-  registerSecurityHeaders(app);
-  // A response finished after shutdown began ends its connection. Node closes the keep-alive
-  // connections idle when close() is called; one busy then (a write waiting for its fsync) would
-  // otherwise hold the shutdown until its client, or the keep-alive timeout, let go.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (!services.accepting) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  registerSecurityHeaders(app, () => !services.accepting);
   await registerHttp(app, access, registry.schemas, { rateLimited: rateLimited(config) });
   registerMetrics(app, metrics);
   await app.register(metaRoutes);

@@ -27,11 +27,17 @@ const HTML_ONLY = { 'referrer-policy': 'same-origin', 'cross-origin-opener-polic
  * One synchronous (done-style) onSend hook: it runs for every answer Fastify sends, including the
  * ones it makes itself before any onRequest hook (a malformed URL), so it also echoes the request
  * id. Routes that hijack the reply to stream (GET /events) write EVERY_RESPONSE themselves.
+ * `closing` says whether shutdown has begun.
  */
-export function registerSecurityHeaders(app: FastifyInstance): void {
+export function registerSecurityHeaders(app: FastifyInstance, closing: () => boolean = () => false): void {
   // By content type, not by path: a route-scoped hook missed /customers as HTML and HTML error pages.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(EVERY_RESPONSE);
+    // An answer finished after shutdown began ends its connection. Node closes the keep-alive
+    // connections idle when close() is called; one busy then (a write waiting for its fsync) would
+    // otherwise hold the shutdown until its client, or the keep-alive timeout, let go. Here rather
+    // than in a hook of its own: every hook costs each request its call.
+    if (closing()) reply.header('connection', 'close');
     reply.header('x-request-id', request.id);
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {

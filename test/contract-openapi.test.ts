@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -111,6 +112,11 @@ describe('GET /openapi.json › components', () => {
     doc = await documentOf(app);
   });
   after(() => app.close());
+
+  test("info.version is the package's version, as the AsyncAPI document's is", () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal((doc.info as Json).version, version);
+  });
 
   test('defines every named schema once, under components, and refers to it with $ref', () => {
     const schemas = (doc.components as Json).schemas as Json;

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { Access } from './auth.js';
@@ -6,6 +7,9 @@ import { LIST_TYPES, RESOURCE_TYPES, type MediaType } from './negotiate.js';
 import { Problem } from './problem.js';
 import { ErrorResponses, HEADERS, LOG_POSITION, REPRESENTATIONS, headerRef } from './openapi-responses.js';
 import { SchemaComponents, plain, type Json } from './openapi-schemas.js';
+
+/** The package's version: the document describes this build. */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -95,7 +99,7 @@ function build(routes: readonly Collected[], options: OpenApiOptions): Json {
     openapi: '3.1.0',
     info: {
       title: 'Boutique',
-      version: '0.1.0',
+      version,
       description:
         'Customers and orders over HTTP with content negotiation (JSON, HTML, text, CSV), ETags and RFC 9457 errors; ' +
         'their changes as Server-Sent Events. Describes this server as it runs: the security requirements follow its token settings.',

@@ -90,13 +90,13 @@ export async function restScenarios({ opts, plan, tmp, log, results }) {
             scenario,
             listPath: name === 'json-server' ? '/customers?_page=3&_limit=20' : LIST_PATH,
             ids: CUSTOMERS,
-            seconds: plan.seconds,
+            seconds: scenario === 'create' ? plan.createSeconds : plan.seconds,
             warmupSeconds: plan.warmup,
             connections,
             serverPid: servers[name].pid,
             clkTck: CLK_TCK,
             emailPrefix: `r${round}c${connections}`,
-          })], { timeoutMs: (plan.seconds + plan.warmup) * 1000 + 60_000 });
+          })], { timeoutMs: (Math.max(plan.seconds, plan.createSeconds) + plan.warmup) * 1000 + 60_000 });
           if (scenario === 'create') createdOk[name] = (createdOk[name] ?? 0) + r.okIncludingWarmup;
           log(`rest-${scenario} c${connections} round ${round} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${r.cpuUsPerReq?.toFixed(1)} µs CPU/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
           return r;

@@ -207,46 +207,28 @@ async function eventServer(body: string) {
   } };
 }
 const pause = () => new Promise((r) => setTimeout(r, 300));
+/** Opens a client on the server, gives it time to read what it is sent, then closes both. */
+async function watch(server: { url: string; close: () => void }, open: (url: string) => Promise<{ close(): void }> | { close(): void }) {
+  try {
+    const client = await open(server.url);
+    await pause();
+    client.close();
+  } finally {
+    server.close();
+  }
+}
 
 test('documented socket frames', async () => {
-  const server = await socketServer('{"type":"left","room":"dev"}');
-  try {
-    const client = await TestClient.connect(server.url);
-    await pause();
-    client.close();
-  } finally {
-    server.close();
-  }
+  await watch(await socketServer('{"type":"left","room":"dev"}'), (url) => TestClient.connect(url));
 });
 test('an undocumented socket frame the test never looks at', async () => {
-  const server = await socketServer('{"type":"left","room":"dev","why":"unsaid"}');
-  try {
-    const client = await TestClient.connect(server.url);
-    await pause();
-    client.close();
-  } finally {
-    server.close();
-  }
+  await watch(await socketServer('{"type":"left","room":"dev","why":"unsaid"}'), (url) => TestClient.connect(url));
 });
 test('documented events', async () => {
-  const server = await eventServer('id: 4\\ndata: {"type":"reset","topic":"customers","href":"/customers","seq":4}\\n\\n');
-  try {
-    const stream = openStream(server.url);
-    await pause();
-    stream.close();
-  } finally {
-    server.close();
-  }
+  await watch(await eventServer('id: 4\\ndata: {"type":"reset","topic":"customers","href":"/customers","seq":4}\\n\\n'), (url) => openStream(url));
 });
 test('an event whose id is not its seq', async () => {
-  const server = await eventServer('id: 5\\ndata: {"type":"reset","topic":"customers","href":"/customers","seq":4}\\n\\n');
-  try {
-    const stream = openStream(server.url);
-    await pause();
-    stream.close();
-  } finally {
-    server.close();
-  }
+  await watch(await eventServer('id: 5\\ndata: {"type":"reset","topic":"customers","href":"/customers","seq":4}\\n\\n'), (url) => openStream(url));
 });
 `,
     );

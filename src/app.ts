@@ -18,12 +18,13 @@ import { isChatChannel } from './live/change.js';
 import { TopicGrammar } from './live/topics.js';
 import { LiveQueries } from './live/queries.js';
 import { sseRoutes } from './live/sse.js';
-import { registerHttp } from './http/index.js';
+import { registerHttp, requestLine } from './http/index.js';
 import { Access } from './http/auth.js';
 import { rateLimited, registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
 import { registerCsrfGuard } from './http/csrf.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
+import { securityHeaders } from './http/security-headers.js';
+import { onAnswer } from './http/answer.js';
 import { frameworkErrors } from './http/error-handler.js';
 import { timeoutOptions, type HttpTimeouts } from './http/timeouts.js';
 import type { NavLink } from './http/html.js';
@@ -33,7 +34,7 @@ import { pageRoutes } from './pages/routes.js';
 import { buildAsyncApi } from './asyncapi/document.js';
 import { asyncapiRoutes } from './asyncapi/routes.js';
 import { attachChat, type ChatService } from './chat/index.js';
-import { createLoggerOptions, requestIdFor, requestLogger, type LogOptions } from './logger.js';
+import { createLogger, requestIdFor, requestLoggerFactory, type LogOptions } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { MeasuredBus } from './metrics/measured-bus.js';
 import { registerMetrics } from './metrics/http.js';
@@ -116,14 +117,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const timeouts = timeoutOptions(options.timeouts);
+  const logger = createLogger(config, options);
   const app = Fastify({
-    logger: createLoggerOptions(config, options),
     bodyLimit: config.bodyLimit,
     // X-Request-Id is taken only when it is a sane token; requestIdFor generates one otherwise.
     requestIdHeader: false,
     genReqId: requestIdFor,
-    childLoggerFactory: requestLogger,
-    // Our own onResponse hook writes the one line per request (src/http/index.ts).
+    // No `logger` option: Fastify would then time every response with listeners of its own
+    // (src/logger.ts createLogger). Requests get a lazy child of this logger; `app.log` is set below.
+    childLoggerFactory: requestLoggerFactory(logger),
+    // The one line per request is a step of the app's onSend hook (src/http/index.ts requestLine).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     // The same rule the WebSocket upgrade applies (src/http/connection-limits.ts): one client address.
     trustProxy: config.trustProxy === false ? false : proxyTrust(config.trustProxy),
@@ -137,6 +140,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       : { http: timeouts.server }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
+  // The instance's logger, which plugins inherit and Fastify's own lines (listening at …) use.
+  app.log = logger;
   log = app.log;
   // The change log and its live side: every write appends its entries in its transaction; after
   // the commit they go to this instance's tail (which delivers them, in order, to chat rooms,
@@ -193,9 +198,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Before every other check, so each request counts, those refused later (a wrong token) too.
   await registerRateLimit(app, config);
   registerCsrfGuard(app, config);
-  registerSecurityHeaders(app, () => !services.accepting);
   await registerHttp(app, access, registry.schemas, { rateLimited: rateLimited(config) });
-  registerMetrics(app, metrics);
+  const httpMetrics = registerMetrics(app, metrics);
+  app.addHook('onSend', onAnswer([securityHeaders(() => !services.accepting), requestLine, httpMetrics.answered]));
   await app.register(metaRoutes);
   for (const routes of mounted.routes) await app.register(routes);
   await app.register(
@@ -206,6 +211,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxPerClient: config.sseMaxPerClient,
       accepting: () => services.accepting,
       onSlowReader: () => metrics.countDroppedStream('slow_reader'),
+      onOpened: (request) => httpMetrics.count(request, 200),
     }),
   );
   const asyncapi = buildAsyncApi({ resources: registry.resources, queries: subscriptions.queries, config });

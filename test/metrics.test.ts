@@ -50,6 +50,22 @@ test('GET /metrics › counts requests by route pattern and status, not by raw U
   assert.equal(sample(body, 'boutique_http_request_duration_seconds_count', { route: '/customers/:id', status: '200' }), 3);
 });
 
+test('GET /metrics › times every answer, and counts an event stream once it opens', async () => {
+  const before = sample((await scrape()).body, 'boutique_http_requests_total', { method: 'GET', route: '/events', status: '200' }) ?? 0;
+  const controller = new AbortController();
+  const stream = await fetch(`${base}/events?topic=customers`, { signal: controller.signal });
+  assert.equal(stream.status, 200);
+  const reader = stream.body!.getReader();
+  await reader.read();
+  const { body } = await scrape();
+  controller.abort();
+  await reader.cancel().catch(() => {});
+  assert.equal(sample(body, 'boutique_http_requests_total', { method: 'GET', route: '/events', status: '200' }), before + 1);
+  // The answers are timed from the request's start: a sum of zero would mean nobody timed them.
+  assert.ok((sample(body, 'boutique_http_request_duration_seconds_sum', { method: 'GET', route: '/events', status: '200' }) ?? 0) > 0);
+  assert.ok((sample(body, 'boutique_http_request_duration_seconds_sum', { method: 'GET', route: '/metrics', status: '200' }) ?? 0) > 0);
+});
+
 test('GET /metrics › reports database query latency, change events, the change-log head and the writes per commit', async () => {
   const before = sample((await scrape()).body, 'boutique_change_log_head') ?? 0;
   await Promise.all([createCustomer(app), createCustomer(app), createCustomer(app)]);

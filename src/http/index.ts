@@ -7,7 +7,8 @@ import { registerAuth, type Access } from './auth.js';
 import { collectRoutes } from './openapi.js';
 import { registerJsonBody } from './json-body.js';
 import { createValidators } from './validation.js';
-import { safeUrl } from '../logger.js';
+import { elapsedMs, safeUrl } from '../logger.js';
+import type { AnswerStep } from './answer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,9 +19,13 @@ import { LIST_TYPES, RESOURCE_TYPES, negotiate, type MediaType } from './negotia
 
 const NEGOTIATES = Symbol('negotiates');
 
-/** The onRequest hook of a route that has representations: picks one for Accept, or 406 before anything else runs. */
-function negotiation(offered: readonly MediaType[]): onRequestHookHandler {
+/**
+ * The onRequest hook of a route that has representations: records the route (src/http/route-of.ts),
+ * then picks a representation for Accept, or 406 before anything else runs.
+ */
+function negotiation(offered: readonly MediaType[], url: string): onRequestHookHandler {
   const hook: onRequestHookHandler = (request, reply, done) => {
+    request.routeUrl = url;
     reply.header('vary', 'Accept');
     const chosen = negotiate(request.headers.accept, offered);
     if (chosen === null) {
@@ -34,6 +39,19 @@ function negotiation(offered: readonly MediaType[]): onRequestHookHandler {
 
 /** Levels at which the per-request info line is written. */
 const LOGS_REQUESTS: ReadonlySet<string> = new Set(['info', 'debug', 'trace']);
+
+/**
+ * One line per request at info: method, path, status and time; no headers, no bodies. A step of
+ * the onSend hook (src/http/answer.ts): written as the answer is handed to the socket, since
+ * Fastify, run without a logger of its own, does not watch responses finish (src/logger.ts
+ * createLogger). Checked first: below info (LOG_LEVEL=warn) the line, and the regex safeUrl runs,
+ * would be built for nothing on every request.
+ */
+export const requestLine: AnswerStep = (request, reply) => {
+  if (LOGS_REQUESTS.has(request.log.level)) {
+    request.log.info({ method: request.method, url: safeUrl(request.url), status: reply.statusCode, ms: Math.round(elapsedMs(request) * 100) / 100 }, 'request');
+  }
+};
 
 export async function registerHttp(app: FastifyInstance, access: Access, schemas: readonly TSchema[], options: { rateLimited: boolean }): Promise<void> {
   app.decorate('openapi', collectRoutes(app, { schemas, access, rateLimited: options.rateLimited }));
@@ -49,6 +67,7 @@ export async function registerHttp(app: FastifyInstance, access: Access, schemas
 
   registerAuth(app, access);
   app.decorateRequest('media', 'application/json');
+  app.decorateRequest('routeUrl', '');
   // Negotiation is a hook of each route that asks for it (config.negotiate), added as the route
   // is declared: a global hook would read `request.routeOptions`, which Fastify builds afresh on
   // every access. Synchronous (done-style): an async hook costs a promise and a microtask per
@@ -59,16 +78,7 @@ export async function registerHttp(app: FastifyInstance, access: Access, schemas
     const hooks = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     // The HEAD twin of a GET route arrives here with the GET's hooks, negotiation included.
     if (hooks.some((hook) => NEGOTIATES in hook)) return;
-    route.onRequest = [negotiation(mode === 'list' ? LIST_TYPES : RESOURCE_TYPES), ...hooks];
-  });
-
-  // One line per request at info: method, path, status and time; no headers, no bodies.
-  // Checked first: below info (LOG_LEVEL=warn) the line, and the regex safeUrl runs, would be built for nothing on every request.
-  app.addHook('onResponse', (request, reply, done) => {
-    if (LOGS_REQUESTS.has(request.log.level)) {
-      request.log.info({ method: request.method, url: safeUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
-    }
-    done();
+    route.onRequest = [negotiation(mode === 'list' ? LIST_TYPES : RESOURCE_TYPES, route.url), ...hooks];
   });
 
   registerErrorHandler(app);

@@ -7,7 +7,8 @@ import { POSITION_HEADER, type View } from './representation.js';
 interface Entry {
   body: string;
   etag: string;
-  position: number;
+  /** As the header carries it: a number header value costs Node a conversion and a slower check per answer. */
+  position: string;
 }
 
 /** A resource as its service reads it: the presented value and its version, at a log position. */
@@ -52,7 +53,7 @@ export class ItemCache<T> {
     }
     return load().then(({ value, position }) => {
       if (value === undefined) throw missing();
-      const entry: Entry = { body: render(view, value.value, media, request), etag: '"' + value.version + ETAG_SUFFIX[media] + '"', position };
+      const entry: Entry = { body: render(view, value.value, media, request), etag: '"' + value.version + ETAG_SUFFIX[media] + '"', position: String(position) };
       if (generation !== undefined && this.changes() === generation) {
         if (this.#entries.size >= ENTRIES) this.#entries = new Map();
         this.#entries.set(key, entry);

@@ -44,7 +44,7 @@ export function represent<T>(
   const media = request.media;
   const etag = '"' + version + ETAG_SUFFIX[media] + '"';
   reply.header('etag', etag);
-  if (options.position !== undefined) reply.header(POSITION_HEADER, options.position);
+  if (options.position !== undefined) reply.header(POSITION_HEADER, String(options.position));
   const status = options.status ?? 200;
   if (status === 200 && (request.method === 'GET' || request.method === 'HEAD') && noneMatch(request.headers['if-none-match'], etag)) {
     return reply.code(304).send();

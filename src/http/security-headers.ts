@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { AnswerStep } from './answer.js';
 
 /**
  * CSP for every HTML response — the pages, the browsable API and HTML error pages: only this
@@ -24,19 +24,18 @@ export const EVERY_RESPONSE = { 'x-content-type-options': 'nosniff', 'x-frame-op
 const HTML_ONLY = { 'referrer-policy': 'same-origin', 'cross-origin-opener-policy': 'same-origin' } as const;
 
 /**
- * One synchronous (done-style) onSend hook: it runs for every answer Fastify sends, including the
- * ones it makes itself before any onRequest hook (a malformed URL), so it also echoes the request
- * id. Routes that hijack the reply to stream (GET /events) write EVERY_RESPONSE themselves.
- * `closing` says whether shutdown has begun.
+ * The headers every answer gets, as a step of the one onSend hook (src/http/answer.ts): it runs
+ * for every answer Fastify sends, including the ones it makes itself before any onRequest hook
+ * (a malformed URL), so it also echoes the request id. Routes that hijack the reply to stream
+ * (GET /events) write EVERY_RESPONSE themselves. `closing` says whether shutdown has begun.
  */
-export function registerSecurityHeaders(app: FastifyInstance, closing: () => boolean = () => false): void {
+export function securityHeaders(closing: () => boolean = () => false): AnswerStep {
   // By content type, not by path: a route-scoped hook missed /customers as HTML and HTML error pages.
-  app.addHook('onSend', (request, reply, payload, done) => {
+  return (request, reply) => {
     reply.headers(EVERY_RESPONSE);
     // An answer finished after shutdown began ends its connection. Node closes the keep-alive
     // connections idle when close() is called; one busy then (a write waiting for its fsync) would
-    // otherwise hold the shutdown until its client, or the keep-alive timeout, let go. Here rather
-    // than in a hook of its own: every hook costs each request its call.
+    // otherwise hold the shutdown until its client, or the keep-alive timeout, let go.
     if (closing()) reply.header('connection', 'close');
     reply.header('x-request-id', request.id);
     const type = reply.getHeader('content-type');
@@ -44,6 +43,5 @@ export function registerSecurityHeaders(app: FastifyInstance, closing: () => boo
       reply.headers(HTML_ONLY);
       if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', PAGE_CSP);
     }
-    done(null, payload);
-  });
+  };
 }

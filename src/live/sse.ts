@@ -136,6 +136,8 @@ export interface SseOptions {
   /** False once shutdown began. */
   accepting: () => boolean;
   onSlowReader?: () => void;
+  /** A stream began (its 200 is written): the HTTP metrics count it, as the onSend hook, which a taken-over reply skips, would have. */
+  onOpened?: (request: FastifyRequest) => void;
 }
 
 type EventsRequest = FastifyRequest<{ Querystring: { topic?: string[]; after?: number; lastEventId?: number } }>;
@@ -227,6 +229,7 @@ export function sseRoutes(options: SseOptions) {
       reply.raw.writeHead(200, headers(request, reply));
       // Tells EventSource how long to wait before reconnecting, and opens the stream at once.
       reply.raw.write('retry: 2000\n: connected to ' + topics.map((t) => t.key).join(',') + '\n\n');
+      options.onOpened?.(request);
       const from = start?.seq ?? after;
       const eventStream = new EventStream(reply.raw, policy, from ?? 0);
       streams.add(eventStream);

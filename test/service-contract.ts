@@ -63,6 +63,7 @@ interface Shop {
   customers: CustomerService;
   orders: OrderService;
   chat: ChatStore;
+  writes: WritePath;
   /** Every log entry the write path handed on after a commit, in order. */
   committed: LogEntry[];
 }
@@ -80,6 +81,7 @@ async function openShop(databaseUrl: string): Promise<Shop> {
     customers: mounted.service('customers') as CustomerService,
     orders: mounted.service('orders') as OrderService,
     chat: new ChatStore(storage.db, storage.run),
+    writes,
     committed,
   };
 }
@@ -399,6 +401,26 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         assert.deepEqual(entries.map((e) => `${e.channel}:${e.action}`), ['customers:created', 'customers:updated', 'customers:created', 'orders:created']);
         const committed = [...won, ...patched, ...mixed].flatMap((r) => (r.status === 'fulfilled' ? [r.value.position] : [])).sort((x, y) => x - y);
         assert.deepEqual(committed, entries.map((e) => e.position), 'every success answered with its own position');
+      });
+
+      test('group commit › a write that fails after writing leaves nothing, alone in its commit or beside others', async () => {
+        const start = await shop.log.head(shop.storage.run);
+        const email = () => `half.${token()}@example.org`;
+        // Inserts a customer row, then fails: what it wrote must not survive, whatever commits beside it.
+        const halfDone = (address: string) => () =>
+          shop.writes.write(async (tx) => {
+            await tx.db.insertInto('customers').values({ name: 'Half', name_key: 'half', email: address, email_key: address, version: 1, created_at: new Date().toISOString(), updated_at: new Date().toISOString() }).execute();
+            throw new BoutiqueError('CONFLICT', 'failed after writing');
+          });
+        const alone = email();
+        await assert.rejects(halfDone(alone)(), rejectsWith(409));
+        const beside = email();
+        const [good, bad] = await Promise.allSettled([shop.customers.create(buildCustomer()), halfDone(beside)()]);
+        assert.equal(good.status, 'fulfilled');
+        assert.equal(bad.status, 'rejected');
+        const rows = await shop.storage.db.selectFrom('customers').select('email').where('email', 'in', [alone, beside]).execute();
+        assert.deepEqual(rows, [], 'neither half-done insert was committed');
+        assert.equal(await shop.log.head(shop.storage.run), start + 1, 'only the good create was logged');
       });
 
       test('retention › deletes beyond the count, records how far, and reads after that stop at what is kept', async () => {

@@ -53,14 +53,17 @@ export class FrameWriter {
   readonly #corked: Socket[] = [];
   #scheduled = false;
 
-  write(outlet: Outlet, text: string): void {
-    const { ws, socket } = outlet;
-    if (!socket) {
-      ws.send(text);
+  /**
+   * Writes `text` as one frame to `outlet`'s socket. The caller has checked that the socket is
+   * open (ws's readyState) and passes its `backlog` (this.backlog), so a delivery reads the
+   * connection's objects once: a paced broadcast's loop is bound by cache misses between system calls.
+   */
+  write(outlet: Outlet, text: string, backlog: number): void {
+    const socket = outlet.socket;
+    if (socket === null) {
+      outlet.ws.send(text);
       return;
     }
-    // What ws.send does for a socket that is closing: nothing reaches the wire.
-    if (ws.readyState !== WebSocket.OPEN) return;
     if (text !== this.#lastText) {
       this.#lastText = text;
       this.#lastFrame = Buffer.concat(Sender.frame(Buffer.from(text, 'utf8'), { fin: true, opcode: TEXT, mask: false, readOnly: false, rsv1: false }));
@@ -71,7 +74,7 @@ export class FrameWriter {
       // being written (corking every receiver until the end of the tick cost the paced p99
       // against a plain ws loop).
       outlet.tick = this.#tick;
-      outlet.backlogBefore = socket.writableLength;
+      outlet.backlogBefore = backlog;
       socket.write(this.#lastFrame);
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -92,7 +95,11 @@ export class FrameWriter {
    * tick's frames are not counted — a batch has not been offered to the kernel yet.
    */
   backlog(outlet: Outlet): number {
-    return outlet.socket && outlet.tick === this.#tick ? outlet.backlogBefore : outlet.ws.bufferedAmount;
+    const socket = outlet.socket;
+    // The socket's own count, not ws's bufferedAmount: that adds what ws's sender queued, which
+    // is nothing here (no compression), and reads two more objects per delivery for it.
+    if (socket === null) return outlet.ws.bufferedAmount;
+    return outlet.tick === this.#tick ? outlet.backlogBefore : socket.writableLength;
   }
 
   readonly #flush = (): void => {

@@ -88,7 +88,7 @@ class SocketPeer extends Outlet implements Peer {
       ws.terminate();
       return;
     }
-    shared.writer.write(this, frame);
+    shared.writer.write(this, frame, backlog);
   }
 
   close(code: number, reason: string): void {

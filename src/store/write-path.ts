@@ -148,12 +148,16 @@ export class WritePath {
       await this.connection.transact(async (tx) => {
         const writeTx: WriteTx = { db: tx.db, dialect: tx.dialect, run: tx.run };
         const succeeded: { pending: Pending; written: Written<unknown> }[] = [];
+        // A write alone in its batch (a chat message at a paced rate, a request on an idle
+        // server) needs no savepoint: if it fails, its transaction is rolled back with it.
+        const alone = batch.length === 1;
         for (const pending of batch) {
           try {
-            succeeded.push({ pending, written: await tx.isolated(() => pending.op(writeTx)) });
+            succeeded.push({ pending, written: await (alone ? pending.op(writeTx) : tx.isolated(() => pending.op(writeTx))) });
           } catch (err) {
             if (err instanceof TransactionAborted) throw err.reason;
             failed.set(pending, err);
+            if (alone) throw err;
           }
         }
         const newEntries = succeeded.flatMap(({ written }) => [...written.changes.map(logEntryOf), ...(written.entries ?? [])]);

@@ -89,7 +89,8 @@ export class Rooms {
         afterPositions: async (tx, [entry]) => {
           prune = (await this.store.append({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) }, tx.run)).due;
         },
-      }))
+        // Delivered at the commit, acknowledged to nobody: no fsync of its own (README, "Choices").
+      }), { durable: false })
       .then(() => {
         if (prune) this.store.prune(room).catch((err: unknown) => this.logger.error({ err, room }, 'chat history not pruned'));
       }, onFailure);

@@ -32,8 +32,20 @@ export type WriteOp<T> = (tx: WriteTx) => Promise<Written<T>>;
 /** Told about every commit, in position order, with the entries it logged. */
 export type CommitListener = (entries: readonly LogEntry[]) => void;
 
+/** How a write is answered. */
+export interface WriteOptions {
+  /**
+   * True (the default): its caller is answered once the commit is on disk (`Connection.durable`).
+   * False: at the commit, and the write asks for no fsync of its own — for what nobody is told
+   * was stored (a chat message, delivered at the commit anyway); the next durable commit's fsync
+   * covers it.
+   */
+  durable?: boolean;
+}
+
 interface Pending {
   op: WriteOp<unknown>;
+  durable: boolean;
   resolve: (committed: Committed<unknown>) => void;
   reject: (err: unknown) => void;
 }
@@ -94,9 +106,9 @@ export class WritePath {
     return this.#generation;
   }
 
-  write<T>(op: WriteOp<T>): Promise<Committed<T>> {
+  write<T>(op: WriteOp<T>, options: WriteOptions = {}): Promise<Committed<T>> {
     return new Promise<Committed<T>>((resolve, reject) => {
-      this.#queue.push({ op: op as WriteOp<unknown>, resolve: resolve as (c: Committed<unknown>) => void, reject });
+      this.#queue.push({ op: op as WriteOp<unknown>, durable: options.durable ?? true, resolve: resolve as (c: Committed<unknown>) => void, reject });
       this.#schedule();
     });
   }
@@ -189,12 +201,16 @@ export class WritePath {
     // next batch runs (callers of commits that arrive while an fsync runs share the next one).
     if (logged.length > 0) this.onCommit(logged);
     if (done.length === 0) return;
+    const answer = () => {
+      for (const { pending, written, entries } of done) {
+        pending.resolve({ value: written.value, changes: written.changes, entries, position: entries.at(-1)?.position ?? head });
+      }
+    };
+    // A batch of writes nobody is told were stored needs no fsync (on SQLite a system call that,
+    // pinned to the server's core, competes with the fan-out the commit just started).
+    if (!done.some(({ pending }) => pending.durable)) return answer();
     const synced = this.connection.durable().then(
-      () => {
-        for (const { pending, written, entries } of done) {
-          pending.resolve({ value: written.value, changes: written.changes, entries, position: entries.at(-1)?.position ?? head });
-        }
-      },
+      answer,
       (err: unknown) => {
         const error = asUnavailable(err);
         for (const { pending } of done) pending.reject(error);

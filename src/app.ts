@@ -97,7 +97,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   const queryOk = metrics.dbQueryDuration.bind({ dialect, outcome: 'ok' });
   const queryFailed = metrics.dbQueryDuration.bind({ dialect, outcome: 'error' });
-  const storage = await openStorage(config, { migrations: registry.migrations, synchronous: config.sqliteSynchronous, onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000) });
+  const logger = createLogger(config, options);
+  // A checkpoint that fails (the write-ahead log then grows until one succeeds) is said at most once a minute.
+  let lastCheckpointError = 0;
+  const onBackgroundError = (err: Error) => {
+    if (Date.now() - lastCheckpointError < 60_000) return;
+    lastCheckpointError = Date.now();
+    logger.warn({ err: { message: err.message } }, 'storage background task failed');
+  };
+  const storage = await openStorage(config, {
+    migrations: registry.migrations,
+    synchronous: config.sqliteSynchronous,
+    onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000),
+    onBackgroundError,
+  });
   let bus: Bus;
   // The bus connects before the app (and its logger) exists; its errors are logged once the app
   // is built, at most one line per 10 s so a Redis outage does not flood the log.
@@ -117,7 +130,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const timeouts = timeoutOptions(options.timeouts);
-  const logger = createLogger(config, options);
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     // X-Request-Id is taken only when it is a sane token; requestIdFor generates one otherwise.

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildTestApp, buildCustomer, createCustomer, createOrder, tempDatabaseUrl } from './helpers.js';
 
@@ -91,6 +91,43 @@ describe('SQLite storage', () => {
       }
     } finally {
       await app.close();
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the write-ahead log › is copied into the database file in the background, and removed at close', async () => {
+    const db = tempDatabaseUrl();
+    const app = await buildTestApp({ databaseUrl: db.url });
+    /** How many of the rows the database file holds by itself, without its write-ahead log. */
+    const inFileAlone = (): number => {
+      const copy = `${db.dir}/alone.db`;
+      copyFileSync(db.path, copy);
+      const raw = new BetterSqlite3(copy);
+      try {
+        const tables = raw.prepare("select count(*) from sqlite_master where name = 'customers'").pluck().get() as number;
+        return tables === 0 ? 0 : (raw.prepare("select count(*) from customers where name like 'Checkpointed %'").pluck().get() as number);
+      } finally {
+        raw.close();
+        for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
+      }
+    };
+    try {
+      // 300 creates, each its own commit: ~2,500 pages of log, past SQLite's own 1,000-page
+      // checkpoint, which Boutique turns off on the connection that writes.
+      for (let i = 0; i < 300; i++) {
+        assert.equal((await app.inject({ method: 'POST', url: '/customers', payload: buildCustomer({ name: `Checkpointed ${i}` }) })).statusCode, 201);
+      }
+      // The checkpoint runs on its own thread about once a second: the rows reach the database
+      // file itself while the app runs, without a request waiting for it.
+      const deadline = Date.now() + 10_000;
+      while (inFileAlone() < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(inFileAlone(), 300, 'the database file alone holds every row');
+    } finally {
+      await app.close();
+    }
+    try {
+      assert.equal(existsSync(`${db.path}-wal`), false, 'a clean close leaves no write-ahead log behind');
+    } finally {
       rmSync(db.dir, { recursive: true, force: true });
     }
   });

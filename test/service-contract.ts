@@ -423,6 +423,23 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         assert.equal(await shop.log.head(shop.storage.run), start + 1, 'only the good create was logged');
       });
 
+      test('durability › a write is answered after an fsync unless it asks for none (a room message)', async () => {
+        let syncs = 0;
+        const counting = new WritePath({ transact: (work) => shop.storage.transact(work), durable: () => (syncs++, shop.storage.durable()) }, shop.log);
+        const entry = { channel: 'room:durability', recipient: null, action: null, data: '{}', previous: null };
+        const quiet = await counting.write(async () => ({ value: 'quiet', changes: [], entries: [entry] }), { durable: false });
+        assert.equal(quiet.value, 'quiet');
+        assert.equal(syncs, 0, 'no fsync for a write nobody is told was stored');
+        const answered = await counting.write(async () => ({ value: 'answered', changes: [], entries: [entry] }));
+        assert.equal(answered.position, quiet.position + 1);
+        assert.equal(syncs, 1, 'an answered write waits for its fsync');
+        const [a, b] = await Promise.all([
+          counting.write(async () => ({ value: 1, changes: [], entries: [entry] }), { durable: false }),
+          counting.write(async () => ({ value: 2, changes: [], entries: [entry] })),
+        ]);
+        assert.deepEqual([b.position - a.position, syncs], [1, 2], 'a batch with one answered write is synced once, for all of it');
+      });
+
       test('retention › deletes beyond the count, records how far, and reads after that stop at what is kept', async () => {
         for (let i = 0; i < 5; i++) await shop.customers.create(buildCustomer());
         const head = await shop.log.head(shop.storage.run);

@@ -11,6 +11,8 @@ export interface ConnectionOptions {
    * crash; `normal` answers at the commit, which survives a crash of the process only. Ignored by PostgreSQL, whose commit is durable by its own settings.
    */
   synchronous?: 'full' | 'normal' | undefined;
+  /** Hears what fails off the request path (SQLite's checkpoints, src/store/checkpointer.ts). */
+  onBackgroundError?: ((err: Error) => void) | undefined;
 }
 
 /** Kysely's `log` option for an observer, or nothing (Kysely then skips timing entirely). */

@@ -8,6 +8,7 @@ import type { Connection, TxContext } from './types.js';
 import { TransactionAborted } from './errors.js';
 import type { QueryRunner } from './prepared.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
+import { startCheckpointer } from './checkpointer.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 /** How often the connection asks SQLite whether another process wrote to the file. */
@@ -30,6 +31,10 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   // the fsync runs on libuv's thread pool, not in the COMMIT on the event loop, which serves other
   // requests, chat and the next batch meanwhile, and one fsync covers every commit before it.
   raw.pragma('synchronous = NORMAL');
+  // Checkpoints run on a worker thread (src/store/checkpointer.ts), not inside the COMMIT that
+  // crosses 1,000 pages of log, where their copy and fsyncs held the event loop for milliseconds.
+  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(resolve(path), { onError: options.onBackgroundError });
+  if (checkpointer !== undefined) raw.pragma('wal_autocheckpoint = 0');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
 
@@ -185,6 +190,8 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
       await sql`select 1`.execute(db);
     },
     async close() {
+      // The worker's connection first: the last connection to close checkpoints and removes the log.
+      await checkpointer?.close();
       await db.destroy();
       await wal?.close();
     },

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
@@ -34,7 +34,7 @@ import { pageRoutes } from './pages/routes.js';
 import { buildAsyncApi } from './asyncapi/document.js';
 import { asyncapiRoutes } from './asyncapi/routes.js';
 import { attachChat, type ChatService } from './chat/index.js';
-import { createLogger, requestIdFor, requestLoggerFactory, type LogOptions } from './logger.js';
+import { createLogger, requestIdFor, requestLoggerFactory, warnAtMost, type LogOptions } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { MeasuredBus } from './metrics/measured-bus.js';
 import { registerMetrics } from './metrics/http.js';
@@ -98,30 +98,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const queryOk = metrics.dbQueryDuration.bind({ dialect, outcome: 'ok' });
   const queryFailed = metrics.dbQueryDuration.bind({ dialect, outcome: 'error' });
   const logger = createLogger(config, options);
-  // A checkpoint that fails (the write-ahead log then grows until one succeeds) is said at most once a minute.
-  let lastCheckpointError = 0;
-  const onBackgroundError = (err: Error) => {
-    if (Date.now() - lastCheckpointError < 60_000) return;
-    lastCheckpointError = Date.now();
-    logger.warn({ err: { message: err.message } }, 'storage background task failed');
-  };
   const storage = await openStorage(config, {
     migrations: registry.migrations,
     synchronous: config.sqliteSynchronous,
     onQuery: (ms, ok) => (ok ? queryOk : queryFailed).observe(ms / 1000),
-    onBackgroundError,
+    // A checkpoint that fails (the write-ahead log then grows until one succeeds), once a minute at most.
+    onBackgroundError: warnAtMost(60_000, (err) => logger.warn({ err: { message: err.message } }, 'storage background task failed')),
   });
   let bus: Bus;
-  // The bus connects before the app (and its logger) exists; its errors are logged once the app
-  // is built, at most one line per 10 s so a Redis outage does not flood the log.
-  let log: FastifyBaseLogger | undefined;
-  let lastBusError = 0;
-  const onBusError = (err: Error) => {
-    const now = Date.now();
-    if (now - lastBusError < 10_000) return;
-    lastBusError = now;
-    log?.warn({ err: { message: err.message, code: (err as Error & { code?: string }).code } }, 'bus (Redis) error');
-  };
+  // Bus errors are logged once the app is built (a Redis that cannot be reached at start stops
+  // start-up with its own error), at most one line per 10 s so a Redis outage does not flood the log.
+  let built = false;
+  const onBusError = warnAtMost(10_000, (err) => {
+    if (built) logger.warn({ err: { message: err.message, code: (err as Error & { code?: string }).code } }, 'bus (Redis) error');
+  });
   try {
     bus = new MeasuredBus(await createBus(config, { onError: onBusError }), metrics);
   } catch (err) {
@@ -154,7 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // The instance's logger, which plugins inherit and Fastify's own lines (listening at …) use.
   app.log = logger;
-  log = app.log;
+  built = true;
   // The change log and its live side: every write appends its entries in its transaction; after
   // the commit they go to this instance's tail (which delivers them, in order, to chat rooms,
   // topics and event streams) and, through the relay, to the other instances' tails.

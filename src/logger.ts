@@ -38,6 +38,20 @@ export function createLogger(config: Pick<Config, 'logLevel'>, options: LogOptio
   return pino(base);
 }
 
+/**
+ * Calls `warn` with an error at most once per `everyMs`: for failures that repeat for as long as
+ * an outage lasts (Redis away, a checkpoint that keeps failing) and would otherwise flood the log.
+ */
+export function warnAtMost(everyMs: number, warn: (err: Error) => void): (err: Error) => void {
+  let last = -Infinity;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    warn(err);
+  };
+}
+
 /** A request id a client may choose: a plain token, so it cannot forge log lines or headers. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._~:\/+=-]{1,128}$/;
 

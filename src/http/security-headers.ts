@@ -29,7 +29,7 @@ const HTML_ONLY = { 'referrer-policy': 'same-origin', 'cross-origin-opener-polic
  * (a malformed URL), so it also echoes the request id. Routes that hijack the reply to stream
  * (GET /events) write EVERY_RESPONSE themselves. `closing` says whether shutdown has begun.
  */
-export function securityHeaders(closing: () => boolean = () => false): AnswerStep {
+export function securityHeaders(closing: () => boolean): AnswerStep {
   // By content type, not by path: a route-scoped hook missed /customers as HTML and HTML error pages.
   return (request, reply) => {
     reply.headers(EVERY_RESPONSE);

@@ -78,8 +78,8 @@ export interface Checkpointer {
  * run inside the COMMIT that crosses 1,000 pages of log: the copy and its two fsyncs held the
  * event loop 7–11 ms once every few hundred chat messages or creates, ahead of every delivery
  * and answer queued behind that commit. The connection that writes turns them off; this worker
- * checkpoints as often as SQLite would (every 1,000 pages), and also once writes pause. `onError` hears a checkpoint that failed (the
- * log then grows until one succeeds; nothing is lost).
+ * checkpoints as often as SQLite would (every 1,000 pages), and also once writes pause. `onError`
+ * hears a checkpoint that failed (the log then grows until one succeeds; nothing is lost).
  */
 export function startCheckpointer(path: string, options: { onError?: (err: Error) => void } = {}): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');

@@ -33,7 +33,8 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   raw.pragma('synchronous = NORMAL');
   // Checkpoints run on a worker thread (src/store/checkpointer.ts), not inside the COMMIT that
   // crosses 1,000 pages of log, where their copy and fsyncs held the event loop for milliseconds.
-  const checkpointer = path === ':memory:' ? undefined : startCheckpointer(resolve(path), { onError: options.onBackgroundError });
+  const file = path === ':memory:' ? undefined : resolve(path);
+  const checkpointer = file === undefined ? undefined : startCheckpointer(file, { onError: options.onBackgroundError });
   if (checkpointer !== undefined) raw.pragma('wal_autocheckpoint = 0');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
@@ -149,7 +150,7 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
     },
   });
 
-  const wal = path === ':memory:' || options.synchronous === 'normal' ? undefined : walSync(resolve(path));
+  const wal = file === undefined || options.synchronous === 'normal' ? undefined : walSync(file);
   const durable = wal ?? (() => Promise.resolve());
 
   return {

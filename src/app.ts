@@ -19,6 +19,7 @@ import { TopicGrammar } from './live/topics.js';
 import { LiveQueries } from './live/queries.js';
 import { sseRoutes } from './live/sse.js';
 import { registerHttp, requestLine } from './http/index.js';
+import { dataClock } from './http/data-clock.js';
 import { Access } from './http/auth.js';
 import { rateLimited, registerRateLimit } from './http/rate-limit.js';
 import { registerCors } from './http/cors.js';
@@ -68,6 +69,8 @@ export type App = FastifyInstance;
 
 /** How often an instance that shares its database reads the log's head, for entries the bus did not bring. */
 const TAIL_POLL_MS = 500;
+/** How long a read that found the tail behind the log's head keeps the tail catching up for the reads after it. */
+const CATCH_UP_MS = 5_000;
 
 /** The pages and documents every page's navigation links, after the registry's resources. */
 const PAGE_LINKS: readonly NavLink[] = [
@@ -168,11 +171,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   retention.start();
   const replayer = new Replayer(changeLog, storage.run);
   const access = new Access(config);
-  const dataGeneration = (): number | undefined => {
-    const external = storage.externalChanges();
-    return external === undefined ? undefined : writes.generation() + external;
-  };
-  const mounted = registry.mount({ storage, writes, dataGeneration });
+  // When the representation caches may answer (src/http/data-clock.ts): a generation of every
+  // change this process knows of, and on PostgreSQL a fence against the log's head first.
+  let delivered = 0;
+  tail.subscribe((entry) => {
+    if (!isChatChannel(entry.channel)) delivered++;
+  });
+  const clock = dataClock({
+    writes: () => writes.generation(),
+    external: () => storage.externalChanges(),
+    delivered: () => delivered,
+    ...(storage.dialect === 'postgres'
+      ? { shared: { marks: () => changeLog.marks(storage.run), tailPosition: () => tail.position, catchUp: (head: number) => void tail.reach(head, CATCH_UP_MS) } }
+      : {}),
+  });
+  const mounted = registry.mount({ storage, writes, clock });
   const subscriptions = new Subscriptions(tail, replayer, new TopicGrammar(registry.topics), new LiveQueries(mounted.lists), config.liveSnapshotMax, (_frame, receivers) =>
     metrics.countChatFrame('out', 'event', receivers),
   );

@@ -17,6 +17,7 @@ import type { WritePath } from '../src/store/write-path.js';
 import type { Connection } from '../src/store/types.js';
 import { createTableWithId } from '../src/store/migrations.js';
 import { PageCache } from '../src/http/page-cache.js';
+import type { DataClock } from '../src/http/data-clock.js';
 import { represent, csvRows, type View } from '../src/http/representation.js';
 import type { ListPage } from '../src/http/list-page.js';
 import { TestClient } from './chat-helpers.js';
@@ -65,9 +66,9 @@ const view: View<ListPage<Product>> = {
   csv: (list) => csvRows(['id', 'name'], list.items.map((p) => [p.id, p.name])),
 };
 
-function routes(service: ProductService, dataGeneration: () => number | undefined): FastifyPluginAsyncTypebox {
+function routes(service: ProductService, clock: DataClock): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const pages = new PageCache<Product>(dataGeneration);
+    const pages = new PageCache<Product>(clock);
     app.get('/products', { config: { negotiate: 'list' } }, async (request, reply) =>
       pages.serve(request, reply, view, async () => {
         const { value: items, position } = await service.list();
@@ -97,7 +98,7 @@ const productsResource: Resource = {
   topics: [{ pattern: 'products' }, { pattern: 'products/{id}', field: 'id' }],
   mount(context) {
     const service = new ProductService(context.storage, context.writes);
-    return { service, routes: routes(service, context.dataGeneration) };
+    return { service, routes: routes(service, context.clock) };
   },
 };
 

@@ -24,6 +24,7 @@ import type { CustomerService } from '../src/resources/customers/service.js';
 import type { OrderService } from '../src/resources/orders/service.js';
 import type { Precondition } from '../src/store/precondition.js';
 import { ChatStore } from '../src/chat/store.js';
+import { NO_CACHE } from '../src/http/data-clock.js';
 
 /** A token no other row contains, so `q` and filters see only this test's rows. */
 const token = (): string => 'tk' + randomBytes(5).toString('hex');
@@ -74,7 +75,7 @@ async function openShop(databaseUrl: string): Promise<Shop> {
   const committed: LogEntry[] = [];
   const log = new ChangeLog(storage.db);
   const writes = new WritePath(storage, log, (entries) => committed.push(...entries));
-  const mounted = registry.mount({ storage, writes, dataGeneration: () => undefined });
+  const mounted = registry.mount({ storage, writes, clock: NO_CACHE });
   return {
     storage,
     log,

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONTENT_TYPE, ETAG_SUFFIX, type MediaType } from './negotiate.js';
 import { noneMatch } from './etag.js';
 import { POSITION_HEADER, type View } from './representation.js';
+import type { DataClock } from './data-clock.js';
 
 /** One representation as served: its bytes, its tag, and the change-log position it reflects. */
 interface Entry {
@@ -22,24 +23,29 @@ const ENTRIES = 10_000;
 
 /**
  * Single resources kept as served — body, ETag and position, per path and media type — for as
- * long as nothing was written (the same test as the list pages' cache, src/http/page-cache.ts:
- * on SQLite every write of this process, another process's within 100 ms; on PostgreSQL, where
- * other instances write, nothing is kept). A read asked for again is then a map lookup: no
- * statement, no presenting, no serializing. Any write forgets every entry, so no knowledge of
- * which rows a write touched is needed to be right.
+ * long as the data's generation (src/http/data-clock.ts) stays the same: nothing written by this
+ * process, by another process on SQLite, or by any instance on PostgreSQL (as far as the change
+ * log says at a fence taken after the read arrived). A read asked for again is then a map lookup:
+ * no statement, no presenting, no serializing. Any change forgets every entry, so no knowledge
+ * of which rows a write touched is needed to be right.
  */
 export class ItemCache<T> {
   #entries = new Map<string, Entry>();
   #generation: number | undefined;
 
-  constructor(private readonly changes: () => number | undefined) {}
+  constructor(private readonly clock: DataClock) {}
 
   /**
    * Answers a read of one resource from the cache, or from `load`; `missing` is the error thrown
    * when there is no such resource (404s are not kept).
    */
   serve(request: FastifyRequest, reply: FastifyReply, view: View<T>, load: () => Promise<ItemRead<T>>, missing: () => Error): string | FastifyReply | Promise<string | FastifyReply> {
-    const generation = this.changes();
+    const generation = this.clock.fresh();
+    if (generation instanceof Promise) return generation.then((fresh) => this.#serve(request, reply, view, load, missing, fresh));
+    return this.#serve(request, reply, view, load, missing, generation);
+  }
+
+  #serve(request: FastifyRequest, reply: FastifyReply, view: View<T>, load: () => Promise<ItemRead<T>>, missing: () => Error, generation: number | undefined): string | FastifyReply | Promise<string | FastifyReply> {
     const media = request.media;
     const key = media + ' ' + request.url;
     if (generation !== undefined) {
@@ -54,7 +60,7 @@ export class ItemCache<T> {
     return load().then(({ value, position }) => {
       if (value === undefined) throw missing();
       const entry: Entry = { body: render(view, value.value, media, request), etag: '"' + value.version + ETAG_SUFFIX[media] + '"', position: String(position) };
-      if (generation !== undefined && this.changes() === generation) {
+      if (generation !== undefined && this.clock.known() === generation) {
         if (this.#entries.size >= ENTRIES) this.#entries = new Map();
         this.#entries.set(key, entry);
       }

@@ -3,6 +3,7 @@ import { represent, type View } from './representation.js';
 import { listVersion } from './etag.js';
 import { pagingLinks } from './list-query.js';
 import type { ListPage } from './list-page.js';
+import type { DataClock } from './data-clock.js';
 
 /** A page as served: the presented items, their JSON, the validator and the paging headers. */
 interface Entry<T> {
@@ -11,7 +12,7 @@ interface Entry<T> {
   version: string;
   link: string;
   totalCount: string;
-  /** The change-log position the page reflects (kept only while nothing was written, so it stays true). */
+  /** The change-log position the page reflects (kept only while nothing changed, so it stays true). */
   position: number;
 }
 
@@ -27,9 +28,9 @@ export interface PageCacheLimits {
 const DEFAULT_LIMITS: PageCacheLimits = { entries: 512, bytes: 16 * 1024 * 1024, entryBytes: 512 * 1024 };
 
 /**
- * List pages kept as served — items, JSON, ETag and Link — for as long as the store reports no
- * change (Store.changes: on SQLite every write of this process at once, another process's within
- * 100 ms; on PostgreSQL never cached, since other instances write). A page asked for again is then
+ * List pages kept as served — items, JSON, ETag and Link — for as long as the data's generation
+ * stays the same (src/http/data-clock.ts: this process's writes at once, another SQLite process's
+ * within 100 ms, any PostgreSQL instance's as of a fence taken after the request arrived). A page asked for again is then
  * a map lookup instead of a count, a page query, presenting, serializing and hashing — what
  * json-server gets by holding its whole database in memory, without giving up the database.
  *
@@ -43,7 +44,7 @@ export class PageCache<T> {
   #bytes = 0;
 
   constructor(
-    private readonly changes: () => number | undefined,
+    private readonly clock: DataClock,
     private readonly limits: PageCacheLimits = DEFAULT_LIMITS,
   ) {}
 
@@ -51,8 +52,14 @@ export class PageCache<T> {
    * Answers a list request from the cache, or from `load` (which reads the page from the store)
    * and remembers the result when nothing changed while it was read.
    */
-  async serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>): Promise<string | FastifyReply> {
-    const generation = this.changes();
+  serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>): Promise<string | FastifyReply> {
+    const generation = this.clock.fresh();
+    // On SQLite the generation is known at once: no extra turn of the microtask queue for it.
+    if (generation instanceof Promise) return generation.then((fresh) => this.#serve(request, reply, view, load, fresh));
+    return this.#serve(request, reply, view, load, generation);
+  }
+
+  async #serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>, generation: number | undefined): Promise<string | FastifyReply> {
     let entry = generation === undefined ? undefined : this.#lookup(request.url, generation);
     if (entry === undefined) {
       const { value: list, position } = await load();
@@ -65,7 +72,7 @@ export class PageCache<T> {
         totalCount: String(list.total),
         position,
       };
-      if (generation !== undefined && this.changes() === generation) this.#remember(request.url, entry);
+      if (generation !== undefined && this.clock.known() === generation) this.#remember(request.url, entry);
     }
     reply.header('link', entry.link);
     reply.header('x-total-count', entry.totalCount);

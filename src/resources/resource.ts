@@ -4,6 +4,7 @@ import type { Change, Presented } from '../store/change.js';
 import type { MigrationSet } from '../store/migrations.js';
 import type { Connection, Positioned, Storage } from '../store/types.js';
 import type { WritePath, WriteTx } from '../store/write-path.js';
+import type { DataClock } from '../http/data-clock.js';
 
 /**
  * What the app knows of a resource: everything that must know every resource (auth, caches,
@@ -65,11 +66,8 @@ export interface ResourceContext {
    * customers knowing that orders exist.
    */
   deleteChildren(tx: WriteTx, parent: string, id: number): Promise<Change[]>;
-  /**
-   * A number that changes whenever data this process serves may have changed (writes of this
-   * process and, on SQLite, commits of other processes); undefined where no cache can be trusted.
-   */
-  dataGeneration(): number | undefined;
+  /** When a cache of representations may answer a read (src/http/data-clock.ts). */
+  readonly clock: DataClock;
 }
 
 export interface MountedResource {

@@ -8,6 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Connection } from '../store/types.js';
+import { markUnlogged } from '../store/change-log.js';
 import type { Registry } from './registry.js';
 import type { TransferFormat, TransferLine } from './resource.js';
 import { IMPORT_ROWS, TransferError } from './transfer-fields.js';
@@ -71,6 +72,7 @@ export async function importShop(
     try {
       await connection.transact(async (tx) => {
         for (const format of all) await format.write(tx, current.get(format) ?? []);
+        await markUnlogged(tx);
         return { value: undefined, head: undefined };
       });
     } catch (err) {

@@ -29,6 +29,21 @@ export interface Retention {
   count: number;
 }
 
+/** The bus_state row counting data loads that bypass the log (src/resources/transfer.ts). */
+const UNLOGGED = 'unlogged-loads';
+
+/**
+ * Records, in `tx`, that it writes rows without log entries (an import): a running server's
+ * caches on PostgreSQL read this with the log's head (ChangeLog.marks) and forget what they kept.
+ */
+export async function markUnlogged(tx: Pick<TxContext, 'db'>): Promise<void> {
+  await tx.db
+    .insertInto('bus_state')
+    .values({ name: UNLOGGED, value: 1 })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('bus_state.value', '+', 1) })))
+    .execute();
+}
+
 /** Rows per INSERT: far under both databases' limits on bound parameters (7 per row). */
 const INSERT_ROWS = 500;
 
@@ -56,12 +71,14 @@ const entryOf = (row: LogRow): LogEntry => ({
 export class ChangeLog {
   readonly #bump: PreparedQuery<[count: number], { value: number }>;
   readonly #state: PreparedQuery<[name: string], { value: number }>;
+  readonly #marks: PreparedQuery<[], { name: string; value: number }>;
   /** The INSERT of n entries, compiled once per n: a batch is usually a handful, the same few sizes again and again. */
   readonly #inserts = new PreparedShapes<PreparedQuery<unknown[], unknown>>(INSERT_ROWS);
 
   constructor(private readonly db: Kysely<Database>) {
     this.#bump = prepare((count: number) => db.updateTable('bus_state').set((eb) => ({ value: eb('value', '+', count) })).where('name', '=', 'log-head').returning('value'));
     this.#state = prepare((name: string) => db.selectFrom('bus_state').select('value').where('name', '=', name));
+    this.#marks = prepare(() => db.selectFrom('bus_state').select(['name', 'value']).where('name', 'in', ['log-head', UNLOGGED]));
   }
 
   /** Appends `entries` in `tx` and returns them with their positions (the last is the new head). */
@@ -101,6 +118,16 @@ export class ChangeLog {
   /** The last position assigned (0 for an empty log). */
   async head(run: QueryRunner): Promise<number> {
     return this.#read(run, 'log-head');
+  }
+
+  /**
+   * The head, and the count of data loads that wrote rows without logging them (`boutique
+   * import` and `seed`, markUnlogged): together, what a cache needs to know that nothing changed.
+   */
+  async marks(run: QueryRunner): Promise<{ head: number; unlogged: number }> {
+    const rows = (await run(this.#marks.bind())).rows;
+    const value = (name: string) => Number(rows.find((r) => r.name === name)?.value ?? 0);
+    return { head: value('log-head'), unlogged: value(UNLOGGED) };
   }
 
   /** The highest position retention has deleted: a replay from below it may have a gap. */

@@ -19,7 +19,7 @@ export const customersResource: Resource = {
   transfer: customerTransfer,
   mount(context) {
     const service = new CustomerService(context.storage, new CustomerRepository(context.storage), context.writes, context.deleteChildren);
-    return { service, routes: customerRoutes(service, context.dataGeneration), lists: customerLists(service) };
+    return { service, routes: customerRoutes(service, context.clock), lists: customerLists(service) };
   },
 };
 

@@ -6,6 +6,7 @@ import { SEE_OTHER, redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { ItemCache } from '../../http/item-cache.js';
+import type { DataClock } from '../../http/data-clock.js';
 import { formFields, readBody } from '../../http/body.js';
 import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import { Customer, CustomerInput, CustomerListQuery, CustomerParams, CustomerPatch, type CustomerSortField } from './schema.js';
@@ -16,10 +17,10 @@ import { DEFAULT_SORT, customerFilters } from './live.js';
 const tags = ['customers'];
 
 /** HTTP ↔ the customer service: parse, call, represent. No rule of the shop lives here. */
-export function customerRoutes(service: CustomerService, dataGeneration: () => number | undefined): FastifyPluginAsyncTypebox {
+export function customerRoutes(service: CustomerService, clock: DataClock): FastifyPluginAsyncTypebox {
   return async (app) => {
     const body = readBody('customer', (form) => formFields(form, ['name', 'email']));
-    const pages = new PageCache<Customer>(dataGeneration);
+    const pages = new PageCache<Customer>(clock);
     const response = (description: string) => ({ description, content: { 'application/json': { schema: Customer } } });
     const duplicate = { description: 'Another customer has this email (ignoring case)' };
 
@@ -44,7 +45,7 @@ export function customerRoutes(service: CustomerService, dataGeneration: () => n
       return redirectAfterForm(request, reply, `/customers/${customer.value.id}`, position) ?? represent(request, reply, customerView, customer.value, customer.version, { status: 201, position });
     });
 
-    const items = new ItemCache<Customer>(dataGeneration);
+    const items = new ItemCache<Customer>(clock);
     app.get('/customers/:id', {
       config: { negotiate: 'resource' },
       schema: { tags, summary: 'Get a customer', params: CustomerParams, responses: { 200: response('The customer') } },

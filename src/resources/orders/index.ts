@@ -25,7 +25,7 @@ export const ordersResource: Resource = {
     const service = new OrderService(context.storage, new OrderRepository(context.storage), context.writes);
     return {
       service,
-      routes: orderRoutes(service, context.dataGeneration),
+      routes: orderRoutes(service, context.clock),
       lists: orderLists(service),
       children: { parent: CUSTOMERS, remove: (tx, customerId) => service.removeOfCustomer(tx, customerId) },
     };

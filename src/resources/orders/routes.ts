@@ -7,6 +7,7 @@ import { SEE_OTHER, redirectAfterForm } from '../../http/form-redirect.js';
 import { ifMatch } from '../../http/etag.js';
 import { PageCache } from '../../http/page-cache.js';
 import { ItemCache } from '../../http/item-cache.js';
+import type { DataClock } from '../../http/data-clock.js';
 import { formFields, readBody } from '../../http/body.js';
 import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import {
@@ -57,13 +58,13 @@ function orderFromForm(form: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** HTTP ↔ the order service: parse, call, represent. No rule of the shop lives here. */
-export function orderRoutes(service: OrderService, dataGeneration: () => number | undefined): FastifyPluginAsyncTypebox {
+export function orderRoutes(service: OrderService, clock: DataClock): FastifyPluginAsyncTypebox {
   return async (app) => {
     const body = readBody('order', orderFromForm);
     const one = (description: string) => ({ description, content: { 'application/json': { schema: Order } } });
     const many = { 200: { description: 'A page of orders (JSON array); Link and X-Total-Count headers', content: { 'application/json': { schema: { type: 'array', items: Order } } } } };
 
-    const pages = new PageCache<Order>(dataGeneration);
+    const pages = new PageCache<Order>(clock);
     function list(request: FastifyRequest, reply: FastifyReply, query: ListQuery, filters: OrderFilters, customerId?: number) {
       return pages.serve(request, reply, orderListView(customerId), async () => {
         const { page, perPage } = pageParams(query);
@@ -97,7 +98,7 @@ export function orderRoutes(service: OrderService, dataGeneration: () => number 
       return redirectAfterForm(request, reply, `/customers/${order.value.customerId}/orders/${order.value.id}`, position) ?? represent(request, reply, orderView, order.value, order.version, { status: 201, position });
     });
 
-    const items = new ItemCache<Order>(dataGeneration);
+    const items = new ItemCache<Order>(clock);
     app.get('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },
       schema: { tags, summary: 'Get an order', params: OrderParams, responses: { 200: one('The order') } },

@@ -28,6 +28,8 @@ const METRICS = {
   cpuUsPerReq: 'server CPU per request',
   fullCpuUsPerMsg: 'full-speed server CPU per delivered msg',
   pacedP99: 'paced p99 latency',
+  pacedFirstP50: 'paced: until the first receiver has a message (median over messages)',
+  pacedLastP50: 'paced: until the last receiver has a message (median over messages)',
   pacedCpuUsPerMsg: 'paced server CPU per delivered msg',
   bytesPerConnection: 'RSS per idle connection',
   seconds: 'time until every client has a correct user list',
@@ -115,12 +117,12 @@ export function markdown(r) {
   const f = r.fanout;
   if (f) {
     const rows = Object.entries(f.servers).map(([n, s]) => [
-      label(n), fmt(s.median.pacedP50, 2), fmt(s.median.pacedP99, 2), each(s.rounds.map((q) => q?.paced.p99), 2), fmt(s.median.pacedCpuUsPerMsg, 2), fmt(s.median.loadCpuUsPerMsg, 2),
+      label(n), fmt(s.median.pacedP50, 2), fmt(s.median.pacedP99, 2), each(s.rounds.map((q) => q?.paced.p99), 2), fmt(s.median.pacedFirstP50, 2), fmt(s.median.pacedLastP50, 2), fmt(s.median.pacedCpuUsPerMsg, 2), fmt(s.median.loadCpuUsPerMsg, 2),
       s.rounds.map((q) => (q?.paced.gc ? `${q.paced.gc.total.count}/${fmt(q.paced.gc.total.ms, 1)}` : 'n/a')).join(' · '),
       fmt(s.median.fullMsgPerSec), fmt(s.median.fullCpuUsPerMsg, 2), each(s.rounds.map((q) => q?.full.cpuUsPerMsg), 2), s.lost, s.failed,
     ]);
-    out.push(`### WebSocket fan-out, ${f.clients} clients (one sender, ~${f.frameBytes ?? 100}-byte JSON, every client receives every message; paced 20 msg/s for ${r.plan.pacedSeconds} s after ${r.plan.warmPacedSeconds} s of the same traffic, then full speed for ${r.plan.fullSeconds} s; ${rounds} round${rounds === 1 ? '' : 's'}, fresh servers; ${orderText(f.order)})\n\n` +
-      table(['server', 'paced p50 ms', 'paced p99 ms median', 'paced p99 each round', 'paced server CPU µs/msg', 'load process CPU µs/msg', 'GC in paced window, pauses/ms each round', 'full-speed msg/s', 'full CPU µs/msg median', 'full CPU each round', 'lost', 'failed'], rows) +
+    out.push(`### WebSocket fan-out, ${f.clients} clients (one sender, ~${f.frameBytes ?? 100}-byte JSON, every client receives every message; paced 20 msg/s for ${r.plan.pacedSeconds} s after ${r.plan.warmPacedSeconds} s of the same traffic, then full speed for ${r.plan.fullSeconds} s; ${f.order.length} round${f.order.length === 1 ? '' : 's'}, fresh servers; ${orderText(f.order)})\n\n` +
+      table(['server', 'paced p50 ms', 'paced p99 ms median', 'paced p99 each round', 'first receiver ms, median msg', 'last receiver ms, median msg', 'paced server CPU µs/msg', 'load process CPU µs/msg', 'GC in paced window, pauses/ms each round', 'full-speed msg/s', 'full CPU µs/msg median', 'full CPU each round', 'lost', 'failed'], rows) +
       '\n\n' + ratioTable(f.ratios) +
       '\n\nGC pauses are V8 `gc` performance entries: Boutique\'s from its /metrics (prom-client `nodejs_gc_duration_seconds`), the peers\' from bench/peers/gc-stats.mjs preloaded.');
   }

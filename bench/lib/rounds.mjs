@@ -7,10 +7,17 @@
  * the best round.
  */
 
-/** The servers' order in round `round` (from 1): turned by one each round. */
+/**
+ * The servers' order in round `round` (from 1): turned by one each round; after as many rounds as
+ * there are servers, the reversed order, turned the same way. Over twice as many rounds as servers
+ * every server then runs right after every other one equally often (a Williams design), so what
+ * one server leaves behind (a load's heat, sockets closing) weighs on each of the others alike.
+ */
 export const turned = (order, round) => {
-  const k = (round - 1) % order.length;
-  return [...order.slice(k), ...order.slice(0, k)];
+  const n = order.length;
+  const base = Math.floor((round - 1) / n) % 2 === 0 ? order : [...order].reverse();
+  const k = (round - 1) % n;
+  return [...base.slice(k), ...base.slice(0, k)];
 };
 
 export const median = (xs) => {

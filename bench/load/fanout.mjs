@@ -33,6 +33,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let delivered = 0;
 let sent = 0;
 let latencies = null;
+/** Per paced message (by its send time): when its first and its last receiver read it, ms after sending. */
+const receipts = new Map();
 let onDelivered = null;
 const MARK = '"text":"t';
 
@@ -44,7 +46,14 @@ function onText(_i, text) {
   delivered++;
   if (latencies) {
     const at = text.indexOf(MARK);
-    if (at !== -1) latencies.push(performance.now() - Number(text.slice(at + MARK.length, text.indexOf('-', at))) / 1000);
+    if (at !== -1) {
+      const sentAt = Number(text.slice(at + MARK.length, text.indexOf('-', at))) / 1000;
+      const latency = performance.now() - sentAt;
+      latencies.push(latency);
+      const m = receipts.get(sentAt);
+      if (m === undefined) receipts.set(sentAt, { first: latency, last: latency });
+      else m.last = latency;
+    }
   }
   onDelivered?.();
 }
@@ -112,6 +121,11 @@ const paced = {
   msgPerSec: delivered / ((performance.now() - t0) / 1000),
   p50: percentile(latencies.sort((a, b) => a - b), 50),
   p99: percentile(latencies, 99),
+  // Where the time goes, per message (medians over the paced messages): until the first receiver
+  // read it (the server's path from arrival to its first write, plus one read), and until the last did
+  // (that plus the whole fan-out: the server's writes and the load process's reads of every receiver).
+  firstP50: percentile([...receipts.values()].map((m) => m.first).sort((a, b) => a - b), 50),
+  lastP50: percentile([...receipts.values()].map((m) => m.last).sort((a, b) => a - b), 50),
   // Every latency at 10 µs resolution ([bucket, count], bucket = ms × 100): the harness pools
   // the rounds' samples into one distribution.
   histogram: histogram(latencies),

@@ -35,7 +35,7 @@ const gcText = (gc) => (gc ? `GC ${gc.total.count} pauses ${gc.total.ms.toFixed(
 
 export async function fanoutScenario({ plan, tmp, log, results }) {
   const names = ['boutique', 'ws', 'socketio'];
-  const { order, runs } = await interleave(names, plan.rounds, async (name, round) => {
+  const { order, runs } = await interleave(names, plan.fanoutRounds ?? plan.rounds, async (name, round) => {
     const { child, url, gc } = await startWsServer(name, tmp, { gc: true });
     try {
       await sleep(300);
@@ -43,7 +43,7 @@ export async function fanoutScenario({ plan, tmp, log, results }) {
         kind: name, url, clients: plan.fanoutClients, rate: 20, warmSeconds: plan.warmPacedSeconds, pacedSeconds: plan.pacedSeconds, fullSeconds: plan.fullSeconds, window: 64, serverPid: child.pid, clkTck: CLK_TCK, gc,
       })], { timeoutMs: 120_000, nofile: NOFILE });
       delete r.paced.histogram;
-      log(`fanout round ${round} ${name}: ${r.clients} clients (${r.failed} failed), paced p50 ${r.paced.p50?.toFixed(2)} / p99 ${r.paced.p99?.toFixed(2)} ms, ${r.paced.cpuUsPerMsg?.toFixed(2)} µs server CPU/msg (load ${r.paced.loadCpuUsPerMsg?.toFixed(2)}), ${gcText(r.paced.gc)}; ` +
+      log(`fanout round ${round} ${name}: ${r.clients} clients (${r.failed} failed), paced p50 ${r.paced.p50?.toFixed(2)} / p99 ${r.paced.p99?.toFixed(2)} ms (per message: first receiver ${r.paced.firstP50?.toFixed(2)}, last ${r.paced.lastP50?.toFixed(2)} ms, medians), ${r.paced.cpuUsPerMsg?.toFixed(2)} µs server CPU/msg (load ${r.paced.loadCpuUsPerMsg?.toFixed(2)}), ${gcText(r.paced.gc)}; ` +
         `full ${Math.round(r.full.msgPerSec)} msg/s, ${r.full.cpuUsPerMsg?.toFixed(2)} µs CPU/msg; lost ${r.paced.lost}+${r.full.lost}`);
       return r;
     } finally {
@@ -53,6 +53,8 @@ export async function fanoutScenario({ plan, tmp, log, results }) {
   const servers = summarize(runs, {
     pacedP50: (r) => r.paced.p50,
     pacedP99: (r) => r.paced.p99,
+    pacedFirstP50: (r) => r.paced.firstP50 ?? null,
+    pacedLastP50: (r) => r.paced.lastP50 ?? null,
     pacedCpuUsPerMsg: (r) => r.paced.cpuUsPerMsg,
     loadCpuUsPerMsg: (r) => r.paced.loadCpuUsPerMsg,
     gcPauses: (r) => r.paced.gc?.total.count ?? null,
@@ -69,6 +71,8 @@ export async function fanoutScenario({ plan, tmp, log, results }) {
     perRound(runs, 'boutique', 'socketio', 'fullCpuUsPerMsg', (r) => r.full.cpuUsPerMsg),
     perRound(runs, 'boutique', 'ws', 'fullCpuUsPerMsg', (r) => r.full.cpuUsPerMsg),
     perRound(runs, 'boutique', 'ws', 'pacedP99', (r) => r.paced.p99),
+    perRound(runs, 'boutique', 'ws', 'pacedFirstP50', (r) => r.paced.firstP50 ?? null),
+    perRound(runs, 'boutique', 'ws', 'pacedLastP50', (r) => r.paced.lastP50 ?? null),
     perRound(runs, 'boutique', 'socketio', 'pacedP99', (r) => r.paced.p99),
     perRound(runs, 'boutique', 'ws', 'pacedCpuUsPerMsg', (r) => r.paced.cpuUsPerMsg),
   ];

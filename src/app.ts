@@ -171,16 +171,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   retention.start();
   const replayer = new Replayer(changeLog, storage.run);
   const access = new Access(config);
-  // When the representation caches may answer (src/http/data-clock.ts): a generation of every
-  // change this process knows of, and on PostgreSQL a fence against the log's head first.
-  let delivered = 0;
-  tail.subscribe((entry) => {
-    if (!isChatChannel(entry.channel)) delivered++;
-  });
+  // When the representation caches may answer (src/http/data-clock.ts): the rows the log says
+  // changed, and on PostgreSQL a fence against the log's head first.
   const clock = dataClock({
     writes: () => writes.generation(),
     external: () => storage.externalChanges(),
-    delivered: () => delivered,
+    delivered: (listener) =>
+      void tail.subscribe((entry) => {
+        if (!isChatChannel(entry.channel)) listener(entry.channel, entry.data);
+      }),
     ...(storage.dialect === 'postgres'
       ? { shared: { marks: () => changeLog.marks(storage.run), tailPosition: () => tail.position, catchUp: (head: number) => void tail.reach(head, CATCH_UP_MS) } }
       : {}),

@@ -28,9 +28,10 @@ export interface PageCacheLimits {
 const DEFAULT_LIMITS: PageCacheLimits = { entries: 512, bytes: 16 * 1024 * 1024, entryBytes: 512 * 1024 };
 
 /**
- * List pages kept as served — items, JSON, ETag and Link — for as long as the data's generation
- * stays the same (src/http/data-clock.ts: this process's writes at once, another SQLite process's
- * within 100 ms, any PostgreSQL instance's as of a fence taken after the request arrived). A page asked for again is then
+ * List pages kept as served — items, JSON, ETag and Link — until the change log delivers a change
+ * or the data's epoch moves (src/http/data-clock.ts: this process's writes at once, another SQLite
+ * process's within 100 ms, any PostgreSQL instance's as of a fence taken after the request
+ * arrived). A page asked for again is then
  * a map lookup instead of a count, a page query, presenting, serializing and hashing — what
  * json-server gets by holding its whole database in memory, without giving up the database.
  *
@@ -40,28 +41,32 @@ const DEFAULT_LIMITS: PageCacheLimits = { entries: 512, bytes: 16 * 1024 * 1024,
  */
 export class PageCache<T> {
   #entries = new Map<string, Entry<T>>();
-  #generation: number | undefined;
+  #epoch: number | undefined;
   #bytes = 0;
 
   constructor(
     private readonly clock: DataClock,
     private readonly limits: PageCacheLimits = DEFAULT_LIMITS,
-  ) {}
+  ) {
+    // A page depends on many rows (and a nested list on its parent): any change forgets every page.
+    clock.onChange(() => this.#clear());
+  }
 
   /**
    * Answers a list request from the cache, or from `load` (which reads the page from the store)
    * and remembers the result when nothing changed while it was read.
    */
   serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>): Promise<string | FastifyReply> {
-    const generation = this.clock.fresh();
-    // On SQLite the generation is known at once: no extra turn of the microtask queue for it.
-    if (generation instanceof Promise) return generation.then((fresh) => this.#serve(request, reply, view, load, fresh));
-    return this.#serve(request, reply, view, load, generation);
+    const epoch = this.clock.fresh();
+    // On SQLite the epoch is known at once: no extra turn of the microtask queue for it.
+    if (epoch instanceof Promise) return epoch.then((fresh) => this.#serve(request, reply, view, load, fresh));
+    return this.#serve(request, reply, view, load, epoch);
   }
 
-  async #serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>, generation: number | undefined): Promise<string | FastifyReply> {
-    let entry = generation === undefined ? undefined : this.#lookup(request.url, generation);
+  async #serve(request: FastifyRequest, reply: FastifyReply, view: View<ListPage<T>>, load: () => Promise<{ value: ListPage<T>; position: number }>, epoch: number | undefined): Promise<string | FastifyReply> {
+    let entry = epoch === undefined ? undefined : this.#lookup(request.url, epoch);
     if (entry === undefined) {
+      const generation = this.clock.known();
       const { value: list, position } = await load();
       const json = JSON.stringify(list.items);
       entry = {
@@ -72,17 +77,18 @@ export class PageCache<T> {
         totalCount: String(list.total),
         position,
       };
-      if (generation !== undefined && this.clock.known() === generation) this.#remember(request.url, entry);
+      // Kept only if no write of this process was in flight and no change arrived while it was read.
+      if (epoch !== undefined && generation !== undefined && this.clock.known() === generation && this.#epoch === epoch) this.#remember(request.url, entry);
     }
     reply.header('link', entry.link);
     reply.header('x-total-count', entry.totalCount);
     return represent(request, reply, view, entry.list, entry.version, { json: entry.json, position: entry.position });
   }
 
-  #lookup(url: string, generation: number): Entry<T> | undefined {
-    if (generation !== this.#generation) {
+  #lookup(url: string, epoch: number): Entry<T> | undefined {
+    if (epoch !== this.#epoch) {
       this.#clear();
-      this.#generation = generation;
+      this.#epoch = epoch;
       return undefined;
     }
     return this.#entries.get(url);

@@ -9,6 +9,7 @@ import { TransactionAborted } from './errors.js';
 import type { QueryRunner } from './prepared.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
 import { startCheckpointer } from './checkpointer.js';
+import { singleFlight } from './single-flight.js';
 
 const STATEMENT_CACHE_SIZE = 256;
 /** How often the connection asks SQLite whether another process wrote to the file. */
@@ -205,8 +206,8 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
  * descriptor wrote them). The handle stays open: SQLite deletes or replaces the log file only when
  * the last connection closes or the journal mode changes, and this connection stays open in WAL
  * mode for the life of the process. A sync already running may have started before the caller's
- * commit, so callers arriving meanwhile share the next one, started when it ends: one fsync in
- * flight, one waiting, however many commits. The directory is synced once too, so the log file's
+ * commit, so callers arriving meanwhile share the next one, started when it ends (singleFlight):
+ * one fsync in flight, one waiting, however many commits. The directory is synced once too, so the log file's
  * own entry is durable. No log file yet means nothing was written to one: nothing to wait for.
  */
 function walSync(file: string): (() => Promise<void>) & { close(): Promise<void> } {
@@ -231,24 +232,7 @@ function walSync(file: string): (() => Promise<void>) & { close(): Promise<void>
     }
     await handle.sync();
   };
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const durable = (): Promise<void> => {
-    if (running === undefined) {
-      running = syncOnce().finally(() => {
-        running = undefined;
-      });
-      return running;
-    }
-    next ??= running.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      next = undefined;
-      return durable();
-    });
-    return next;
-  };
+  const durable = singleFlight(syncOnce);
   return Object.assign(durable, {
     close: async () => {
       await handle?.close();

@@ -11,7 +11,7 @@ import { formFields, readBody } from '../../http/body.js';
 import { pageParams, parseSort, searchText } from '../../http/list-query.js';
 import { Customer, CustomerInput, CustomerListQuery, CustomerParams, CustomerPatch, type CustomerSortField } from './schema.js';
 import { customerListView, customerView } from './views.js';
-import type { CustomerService } from './service.js';
+import { CUSTOMERS, type CustomerService } from './service.js';
 import { DEFAULT_SORT, customerFilters } from './live.js';
 
 const tags = ['customers'];
@@ -45,11 +45,11 @@ export function customerRoutes(service: CustomerService, clock: DataClock): Fast
       return redirectAfterForm(request, reply, `/customers/${customer.value.id}`, position) ?? represent(request, reply, customerView, customer.value, customer.version, { status: 201, position });
     });
 
-    const items = new ItemCache<Customer>(clock);
+    const items = new ItemCache<Customer>(clock, CUSTOMERS);
     app.get('/customers/:id', {
       config: { negotiate: 'resource' },
       schema: { tags, summary: 'Get a customer', params: CustomerParams, responses: { 200: response('The customer') } },
-    }, (request, reply) => items.serve(request, reply, customerView, () => service.get(request.params.id), () => notFound(`No customer with id ${request.params.id}.`)));
+    }, (request, reply) => items.serve(request, reply, customerView, request.params.id, () => service.get(request.params.id), () => notFound(`No customer with id ${request.params.id}.`)));
 
     const update = {
       config: { negotiate: 'resource' as const },

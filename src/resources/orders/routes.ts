@@ -27,7 +27,7 @@ import {
 } from './schema.js';
 import { orderListView, orderView } from './views.js';
 import type { OrderFilters } from './repository.js';
-import type { OrderService } from './service.js';
+import { ORDERS, type OrderService } from './service.js';
 import { DEFAULT_SORT, orderFilters } from './live.js';
 
 const tags = ['orders'];
@@ -98,11 +98,11 @@ export function orderRoutes(service: OrderService, clock: DataClock): FastifyPlu
       return redirectAfterForm(request, reply, `/customers/${order.value.customerId}/orders/${order.value.id}`, position) ?? represent(request, reply, orderView, order.value, order.version, { status: 201, position });
     });
 
-    const items = new ItemCache<Order>(clock);
+    const items = new ItemCache<Order>(clock, ORDERS);
     app.get('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },
       schema: { tags, summary: 'Get an order', params: OrderParams, responses: { 200: one('The order') } },
-    }, (request, reply) => items.serve(request, reply, orderView, () => service.get(request.params.id, request.params.orderId), () => notFound(`No order ${request.params.orderId} for customer ${request.params.id}.`)));
+    }, (request, reply) => items.serve(request, reply, orderView, request.params.orderId, () => service.get(request.params.id, request.params.orderId), () => notFound(`No order ${request.params.orderId} for customer ${request.params.id}.`)));
 
     app.put('/customers/:id/orders/:orderId', {
       config: { negotiate: 'resource' },

@@ -1,7 +1,8 @@
 /**
  * Chat resume around a Redis outage, with a redis-server of the test's own behind a TCP proxy
  * that cuts it off and gives it back. A resume that cannot finish during the outage may fail; the
- * session must still be there once Redis is back, within its grace period. Needs redis-server on
+ * session must still be there once Redis is back, within its grace period; a resume that was
+ * answered `resumed` stays answered (what it announces waits for Redis). Needs redis-server on
  * PATH; skips without it unless BOUTIQUE_REQUIRE_SERVICES=1.
  */
 import { after, before, describe, it } from 'node:test';
@@ -82,5 +83,37 @@ describe('chat resume around a Redis outage', { skip }, () => {
     assert.equal(answer?.type, 'resumed', `after the outage (during it: ${JSON.stringify(during)}), the same resume got ${JSON.stringify(answer)}`);
     assert.equal(answer.name, 'zed');
     assert.equal(answer.missed, 0);
+  });
+
+  it('keeps a resume it answered while Redis is away: no error after `resumed`, and the announcement goes out once Redis is back', { timeout: 30_000 }, async () => {
+    const watcher = await TestClient.connect(running!.wsUrl);
+    // A session without a name: resuming it needs nothing of Redis, only its announcement does.
+    const old = await TestClient.connect(running!.wsUrl);
+    const session = old.session;
+    proxy!.cut();
+    await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
+    const again = await TestClient.open(running!.wsUrl, 'json');
+    await again.next('id');
+    // The greeting's user list cannot be read without Redis: its place is taken by an error.
+    assert.equal((await again.next()).type, 'error');
+    again.send({ type: 'resume', session, seq: 0 });
+    const resumed = await again.next('resumed', 5000);
+    assert.equal(resumed.session, session);
+    assert.equal((await old.closed).code, 4000, 'the older connection of the session is closed');
+    // Told it resumed, the client must not then be told its request failed.
+    const after = await again.drain(1500);
+    assert.deepEqual(after.filter((f) => f.type === 'error'), [], JSON.stringify(after));
+    await watcher.drain(0);
+    proxy!.restore();
+    await eventually(ready, 15_000, '/readyz once Redis is back');
+    // The announcement (user list to everyone) is sent again once Redis is back.
+    await watcher.next('userlist', 5000);
+    // And the resumed connection is an ordinary one.
+    again.send({ type: 'message', text: 'still here', id: 0, date: Date.now() });
+    const echoed = await again.next('message', 5000);
+    assert.equal(echoed.text, 'still here');
+    assert.deepEqual(again.frames.slice(again.frames.indexOf(resumed)).filter((f) => f.type === 'error'), []);
+    watcher.close();
+    again.close();
   });
 });

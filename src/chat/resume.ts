@@ -15,9 +15,13 @@ import type { Rooms } from './rooms.js';
 import type { TopicRequests } from './topic-requests.js';
 import { sessionDigest } from './log.js';
 import { socketError } from './errors.js';
+import { UnavailableError } from '../errors.js';
 import { DEFAULT_ROOM, validRoom, type ResumeHints } from './protocol.js';
 import { normalizeName } from './name-rules.js';
 import { idFrame, resumedFrame } from './frames.js';
+
+/** How long a resume's announcement waits before it is tried again while Redis is away. */
+const ANNOUNCE_RETRY_MS = 500;
 
 const GONE = 'Messages after your position are no longer kept (or never were); start a new session and read what you need again.';
 
@@ -34,6 +38,8 @@ export class Sessions {
   readonly #byDigest = new Map<string, ChatClient>();
   readonly #detached: DetachedSessions;
   readonly #stop: () => void;
+  /** Announcements of resumes waiting for a backing service to come back. */
+  readonly #retries = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly bus: Bus,
@@ -45,7 +51,7 @@ export class Sessions {
     private readonly topics: TopicRequests,
     private readonly subscriptions: Subscriptions,
     graceMs: number,
-    onBackgroundError: (err: unknown) => void,
+    private readonly onBackgroundError: (err: unknown) => void,
   ) {
     this.#detached = new DetachedSessions(graceMs, (state) => {
       if (state.name !== undefined) names.release(state.name, state.session).catch(onBackgroundError);
@@ -80,6 +86,8 @@ export class Sessions {
   close(): void {
     this.#stop();
     this.#detached.close();
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
   }
 
   /** `resume` (or `?session=&seq=` at the handshake, when `announce` sends the `id` frame first). */
@@ -119,9 +127,35 @@ export class Sessions {
       },
       channels: 'all',
     });
-    await this.names.rejoin(client);
-    await this.bus.signal(RESUMED_CHANNEL, session + '\n' + client.connId);
-    await this.names.publishUserlist();
+    await this.#announce(client, session);
+  }
+
+  /**
+   * What is left once the client has its `resumed`: its name online again, the other instances
+   * told the session moved (they drop their copy of it, which would otherwise release the name
+   * when its grace period ends), everyone the new user list. The resume itself succeeded, so a
+   * backing service that is away now does not fail it: the announcement is tried again until the
+   * service is back or the connection is gone.
+   */
+  async #announce(client: ChatClient, session: string): Promise<void> {
+    try {
+      await this.names.rejoin(client);
+      await this.bus.signal(RESUMED_CHANNEL, session + '\n' + client.connId);
+      await this.names.publishUserlist();
+    } catch (err) {
+      if (!(err instanceof UnavailableError)) throw err;
+      this.#announceLater(client, session);
+    }
+  }
+
+  #announceLater(client: ChatClient, session: string): void {
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      if (client.closed || client.session !== session) return;
+      this.#announce(client, session).catch(this.onBackgroundError);
+    }, ANNOUNCE_RETRY_MS);
+    timer.unref();
+    this.#retries.add(timer);
   }
 
   /**

@@ -106,7 +106,7 @@ test('a power cut under load › with SQLITE_SYNCHRONOUS=full (the default) ever
   const dir = mkdtempSync(join(tmpdir(), 'boutique-power-cut-'));
   try {
     const shim = join(dir, 'power-cut.so');
-    execFileSync(CC!, ['-shared', '-fPIC', '-O2', '-o', shim, SHIM_SOURCE, '-ldl'], { stdio: 'pipe' });
+    execFileSync(CC!, ['-shared', '-fPIC', '-O2', '-pthread', '-o', shim, SHIM_SOURCE, '-ldl'], { stdio: 'pipe' });
 
     const full = await loadAndCut(dir, shim, 'full');
     const lostFull = full.acknowledged.filter((id) => !full.found.has(id));

@@ -1,8 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildTestApp, buildCustomer, createCustomer, createOrder, tempDatabaseUrl } from './helpers.js';
+import { sql } from 'kysely';
+import { WAL_BACKSTOP_PAGES, openSqlite } from '../src/store/sqlite.js';
 
 // A 2xx means the write is committed: it is there for the next process that opens the same
 // SQLite file. The file is created and migrated at start, and runs in WAL mode.
@@ -128,6 +130,30 @@ describe('SQLite storage', () => {
     try {
       assert.equal(existsSync(`${db.path}-wal`), false, 'a clean close leaves no write-ahead log behind');
     } finally {
+      rmSync(db.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the write-ahead log › stays bounded under writes that never pause (the worker alone never lets it start over)', async () => {
+    const db = tempDatabaseUrl();
+    const storage = openSqlite(db.path);
+    let largest = 0;
+    try {
+      await sql`create table blobs (id integer primary key, data blob not null)`.execute(storage.db);
+      const blob = Buffer.alloc(100_000, 7);
+      // ~25 pages a commit, 700 commits back to back: ~17,500 pages, past the backstop.
+      for (let i = 0; i < 700; i++) {
+        await storage.transact(async (tx) => {
+          await sql`insert into blobs (data) values (${blob})`.execute(tx.db);
+          return { value: undefined, head: undefined };
+        });
+        largest = Math.max(largest, statSync(`${db.path}-wal`).size);
+      }
+      const bound = (WAL_BACKSTOP_PAGES + 500) * 4096;
+      assert.ok(largest < bound, `the log reached ${(largest / 2 ** 20).toFixed(1)} MiB, over ${(bound / 2 ** 20).toFixed(1)} MiB`);
+      assert.equal(Number((await sql<{ n: number }>`select count(*) as n from blobs`.execute(storage.db)).rows[0]!.n), 700);
+    } finally {
+      await storage.close();
       rmSync(db.dir, { recursive: true, force: true });
     }
   });

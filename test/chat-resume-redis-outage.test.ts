@@ -117,3 +117,61 @@ describe('chat resume around a Redis outage', { skip }, () => {
     again.close();
   });
 });
+
+/** Waits until the server has seen every connection but `open` go (its departures handled). */
+async function serverSees(open: number): Promise<void> {
+  await eventually(() => running!.app.services.chat.connections() === open, 5000, `the server to hold ${open} connection(s)`);
+}
+
+const lists = (client: TestClient): string[][] => client.frames.filter((f) => f.type === 'userlist').map((f) => f.users as string[]);
+
+describe('a departure during a Redis outage', { skip }, () => {
+  it('a user whose connection closed while Redis was away leaves the user list once Redis is back', { timeout: 30_000 }, async () => {
+    const watcher = await TestClient.connect(running!.wsUrl);
+    const client = await TestClient.connect(running!.wsUrl);
+    await client.signIn('una');
+    await eventually(() => lists(watcher).some((users) => users.includes('una')), 5000, 'una in the watcher’s user list');
+
+    proxy!.cut();
+    await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
+    client.close();
+    await serverSees(1);
+    proxy!.restore();
+    await eventually(ready, 15_000, '/readyz once Redis is back');
+
+    // Redis kept its data: the departure made while it was away must still reach it, and everyone.
+    await eventually(() => lists(watcher).at(-1)?.includes('una') === false, 10_000, 'a user list without una for the watcher');
+    const newcomer = await TestClient.connect(running!.wsUrl);
+    const greeting = newcomer.frames.find((f) => f.type === 'userlist') ?? (await newcomer.next('userlist'));
+    assert.ok(!(greeting.users as string[]).includes('una'), JSON.stringify(greeting));
+    watcher.close();
+    newcomer.close();
+    await serverSees(0);
+  });
+
+  it('a session resumed once Redis is back stays online: the release it left behind while Redis was away is void', { timeout: 30_000 }, async () => {
+    const client = await TestClient.connect(running!.wsUrl);
+    const session = client.session;
+    const signedIn = await client.signIn('vera');
+
+    proxy!.cut();
+    await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
+    client.close();
+    await serverSees(0);
+    proxy!.restore();
+    await eventually(ready, 15_000, '/readyz once Redis is back');
+
+    const back = await TestClient.connect(running!.wsUrl);
+    back.send({ type: 'resume', session, seq: signedIn.seq });
+    const resumed = await back.next('resumed', 5000);
+    assert.equal(resumed.name, 'vera');
+    // Past two presence heartbeats (2 s each), the first of which makes the releases left over from the outage.
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    const newcomer = await TestClient.connect(running!.wsUrl);
+    const greeting = newcomer.frames.find((f) => f.type === 'userlist') ?? (await newcomer.next('userlist'));
+    assert.ok((greeting.users as string[]).includes('vera'), JSON.stringify(greeting));
+    back.close();
+    newcomer.close();
+    await serverSees(0);
+  });
+});

@@ -35,6 +35,11 @@ export interface Bus {
 export interface Presence {
   /** Adds `member` to `set` unless another owner holds it; true when this owner now holds it. */
   claim(set: string, member: string, owner: string): Promise<boolean>;
+  /**
+   * Removes `member` from `set` if `owner` holds it. Not failed by an outage (Redis away): the
+   * release is then made once Redis answers again, unless this owner claimed the member back
+   * meanwhile or another instance took it over; watchers hear of it then.
+   */
   release(set: string, member: string, owner: string): Promise<void>;
   /** Members of `set`, in the order they were claimed. */
   members(set: string): Promise<string[]>;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BusListener, Presence } from './bus.js';
-import { CLAIM, HEARTBEAT, MEMBERS, RELEASE, RESTORE, SWEEP, runScript } from './redis-scripts.js';
+import { CLAIM, HEARTBEAT, MEMBERS, RELEASE, RELEASE_HELD, RESTORE, SWEEP, runScript } from './redis-scripts.js';
 import { UnavailableError } from '../errors.js';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
@@ -26,13 +26,17 @@ export interface RedisPresenceOptions {
  *
  * This instance remembers what it holds, so when it finds its own alive key gone (it was cut
  * off from Redis long enough to be reaped, or Redis restarted empty) it puts back whatever no
- * one else took meanwhile.
+ * one else took meanwhile. It also remembers what it gave up while Redis was away: a release
+ * never fails for an outage, it is made by the first heartbeat that reaches Redis again — else
+ * a user who left during the outage would stay online for as long as this instance lives.
  */
 export class RedisPresence implements Presence {
   readonly #heartbeatMs: number;
   readonly #ttlMs: number;
   /** set → member → owner: what this instance claimed and has not released. */
   readonly #held = new Map<string, Map<string, string>>();
+  /** set → member → owner: releases Redis could not take (it was away), made by the next heartbeat. */
+  readonly #unreleased = new Map<string, Map<string, string>>();
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
 
@@ -69,6 +73,8 @@ export class RedisPresence implements Presence {
   }
 
   async claim(set: string, member: string, owner: string): Promise<boolean> {
+    // The same owner back (a session resumed here): its release waiting for Redis is void.
+    if (this.#unreleased.get(set)?.get(member) === owner) this.#unreleased.get(set)?.delete(member);
     const won = (await this.#run(CLAIM, [this.prefix, set, member, owner, this.instanceId])) === 1;
     if (won) {
       let held = this.#held.get(set);
@@ -81,7 +87,14 @@ export class RedisPresence implements Presence {
   async release(set: string, member: string, owner: string): Promise<void> {
     const held = this.#held.get(set);
     if (held?.get(member) === owner) held.delete(member);
-    await this.#run(RELEASE, [this.prefix, set, member, owner]);
+    try {
+      await this.#run(RELEASE, [this.prefix, set, member, owner]);
+    } catch (err) {
+      if (!(err instanceof UnavailableError)) throw err;
+      let unreleased = this.#unreleased.get(set);
+      if (!unreleased) this.#unreleased.set(set, (unreleased = new Map()));
+      unreleased.set(member, owner);
+    }
   }
 
   async members(set: string): Promise<string[]> {
@@ -105,8 +118,24 @@ export class RedisPresence implements Presence {
 
   async #heartbeat(): Promise<void> {
     const existed = await this.#run(HEARTBEAT, [this.prefix, this.instanceId, this.#ttlMs]);
+    await this.#releaseHeld();
     if (existed === 0) await this.#restore();
     await this.#run(SWEEP, [this.prefix]);
+  }
+
+  /** The releases made while Redis was away, now; one that a claim voided meanwhile is not sent again. */
+  async #releaseHeld(): Promise<void> {
+    const sent: [Map<string, string>, string, string][] = [];
+    const args: string[] = [];
+    for (const [set, unreleased] of this.#unreleased) {
+      for (const [member, owner] of unreleased) {
+        sent.push([unreleased, member, owner]);
+        args.push(set, member, owner);
+      }
+    }
+    if (args.length === 0) return;
+    await this.#run(RELEASE_HELD, [this.prefix, this.instanceId, ...args]);
+    for (const [unreleased, member, owner] of sent) if (unreleased.get(member) === owner) unreleased.delete(member);
   }
 
   async #restore(): Promise<void> {

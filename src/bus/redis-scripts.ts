@@ -99,6 +99,29 @@ redis.call('SREM', P .. 'instance:' .. string.sub(cur, 1, nl - 1) .. ':members',
 return 1
 `;
 
+/**
+ * ARGV: prefix, instance, then triples set, member, owner. Makes releases this instance could not
+ * make while Redis was away: each member goes only if this instance still holds it for that owner
+ * — a member another instance took over since (a session resumed there) stays. Publishes
+ * presence-changed for each set it touched, as the members left without a release anyone announced.
+ */
+export const RELEASE_HELD = `
+local P, me = ARGV[1], ARGV[2]
+local changed = {}
+for i = 3, #ARGV, 3 do
+  local set, member, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local hash = P .. 'presence:' .. set
+  if redis.call('HGET', hash, member) == me .. '\\n' .. owner then
+    redis.call('HDEL', hash, member)
+    redis.call('ZREM', hash .. ':order', member)
+    redis.call('SREM', P .. 'instance:' .. me .. ':members', set .. '\\n' .. member)
+    changed[set] = true
+  end
+end
+for set in pairs(changed) do redis.call('PUBLISH', P .. 'presence-changed:' .. set, '0\\n' .. me) end
+return 1
+`;
+
 /** ARGV: prefix, instance, ttl ms. Refreshes the alive key; 0 when it had expired (others may have reaped us). */
 export const HEARTBEAT = `
 local key = ARGV[1] .. 'instance:' .. ARGV[2] .. ':alive'

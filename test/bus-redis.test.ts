@@ -88,4 +88,34 @@ describe('RedisBus across instances', { skip }, () => {
       await proxy.close();
     }
   });
+
+  test('a release made while Redis is away does not fail, and is made once Redis answers: watchers hear of it; a member another instance took over meanwhile stays', async () => {
+    const proxy = await startTcpProxy(TEST_REDIS_URL);
+    try {
+      // A TTL long enough that the cut-off instance is not reaped: Redis keeps its members.
+      const away = await connect('away', viaProxy(TEST_REDIS_URL, proxy), { heartbeatMs: 100, presenceTtlMs: 30_000 });
+      const other = await connect('other2', TEST_REDIS_URL, { heartbeatMs: 100, presenceTtlMs: 30_000 });
+      assert.equal(await away.presence.claim('here', 'cal', 's-cal'), true);
+      assert.equal(await away.presence.claim('here', 'dee', 's-dee'), true);
+      let changes = 0;
+      other.presence.watch('here', () => changes++);
+
+      proxy.cut();
+      await assert.rejects(away.ping(), UnavailableError);
+      await away.presence.release('here', 'cal', 's-cal');
+      await away.presence.release('here', 'dee', 's-dee');
+      // The session of dee resumed on the other instance while this one was cut off.
+      assert.equal(await other.presence.claim('here', 'dee', 's-dee'), true);
+      assert.deepEqual((await other.presence.members('here')).sort(), ['cal', 'dee']);
+
+      proxy.restore();
+      await eventually(async () => (await other.presence.members('here')).join() === 'dee', 5000, 'cal to be released');
+      await eventually(() => changes >= 1, 1000, 'the watcher to hear of it');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(await other.presence.members('here'), ['dee']);
+      assert.equal(await other.presence.owner('here', 'dee'), 's-dee');
+    } finally {
+      await proxy.close();
+    }
+  });
 });

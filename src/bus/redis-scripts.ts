@@ -100,25 +100,36 @@ return 1
 `;
 
 /**
- * ARGV: prefix, instance, then triples set, member, owner. Makes releases this instance could not
- * make while Redis was away: each member goes only if this instance still holds it for that owner
- * — a member another instance took over since (a session resumed there) stays. Publishes
- * presence-changed for each set it touched, as the members left without a release anyone announced.
+ * The frame of the scripts that take triples of this instance's members (ARGV: prefix, instance,
+ * then set, member, owner …): `each_held(change)` calls `change(set, member, owner, hash)` for each
+ * and publishes presence-changed once for every set where it returned true — members that came or
+ * went without a claim or release anyone announced.
  */
-export const RELEASE_HELD = `
+const EACH_HELD = `
 local P, me = ARGV[1], ARGV[2]
-local changed = {}
-for i = 3, #ARGV, 3 do
-  local set, member, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local hash = P .. 'presence:' .. set
-  if redis.call('HGET', hash, member) == me .. '\\n' .. owner then
-    redis.call('HDEL', hash, member)
-    redis.call('ZREM', hash .. ':order', member)
-    redis.call('SREM', P .. 'instance:' .. me .. ':members', set .. '\\n' .. member)
-    changed[set] = true
+local function each_held(change)
+  local changed = {}
+  for i = 3, #ARGV, 3 do
+    local set = ARGV[i]
+    if change(set, ARGV[i + 1], ARGV[i + 2], P .. 'presence:' .. set) then changed[set] = true end
   end
+  for set in pairs(changed) do redis.call('PUBLISH', P .. 'presence-changed:' .. set, '0\\n' .. me) end
 end
-for set in pairs(changed) do redis.call('PUBLISH', P .. 'presence-changed:' .. set, '0\\n' .. me) end
+`;
+
+/**
+ * Makes releases this instance could not make while Redis was away: each member goes only if this
+ * instance still holds it for that owner — a member another instance took over since (a session
+ * resumed there) stays.
+ */
+export const RELEASE_HELD = EACH_HELD + `
+each_held(function(set, member, owner, hash)
+  if redis.call('HGET', hash, member) ~= me .. '\\n' .. owner then return false end
+  redis.call('HDEL', hash, member)
+  redis.call('ZREM', hash .. ':order', member)
+  redis.call('SREM', P .. 'instance:' .. me .. ':members', set .. '\\n' .. member)
+  return true
+end)
 return 1
 `;
 
@@ -132,24 +143,17 @@ return existed
 `;
 
 /**
- * ARGV: prefix, instance, then triples set, member, owner. Puts back members this instance
- * holds that are missing (reaped while it was cut off, or Redis lost its data); never takes a
- * member someone else holds now. Publishes presence-changed for each set it touched.
+ * Puts back members this instance holds that are missing (reaped while it was cut off, or Redis
+ * lost its data); never takes a member someone else holds now.
  */
-export const RESTORE = `
-local P, me = ARGV[1], ARGV[2]
-local changed = {}
-for i = 3, #ARGV, 3 do
-  local set, member, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local hash = P .. 'presence:' .. set
-  if redis.call('HSETNX', hash, member, me .. '\\n' .. owner) == 1 then
-    redis.call('ZADD', hash .. ':order', redis.call('INCR', P .. 'presence:clock'), member)
-    redis.call('SADD', P .. 'instance:' .. me .. ':members', set .. '\\n' .. member)
-    changed[set] = true
-  end
-end
+export const RESTORE = EACH_HELD + `
+each_held(function(set, member, owner, hash)
+  if redis.call('HSETNX', hash, member, me .. '\\n' .. owner) == 0 then return false end
+  redis.call('ZADD', hash .. ':order', redis.call('INCR', P .. 'presence:clock'), member)
+  redis.call('SADD', P .. 'instance:' .. me .. ':members', set .. '\\n' .. member)
+  return true
+end)
 redis.call('SADD', P .. 'instances', me)
-for set in pairs(changed) do redis.call('PUBLISH', P .. 'presence-changed:' .. set, '0\\n' .. me) end
 return 1
 `;
 

@@ -123,6 +123,16 @@ async function serverSees(open: number): Promise<void> {
   await eventually(() => running!.app.services.chat.connections() === open, 5000, `the server to hold ${open} connection(s)`);
 }
 
+/** Cuts Redis off, closes `client` and waits until the server has seen it go (`open` left), then gives Redis back. */
+async function closeDuringOutage(client: TestClient, open: number): Promise<void> {
+  proxy!.cut();
+  await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
+  client.close();
+  await serverSees(open);
+  proxy!.restore();
+  await eventually(ready, 15_000, '/readyz once Redis is back');
+}
+
 const lists = (client: TestClient): string[][] => client.frames.filter((f) => f.type === 'userlist').map((f) => f.users as string[]);
 
 describe('a departure during a Redis outage', { skip }, () => {
@@ -132,12 +142,7 @@ describe('a departure during a Redis outage', { skip }, () => {
     await client.signIn('una');
     await eventually(() => lists(watcher).some((users) => users.includes('una')), 5000, 'una in the watcher’s user list');
 
-    proxy!.cut();
-    await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
-    client.close();
-    await serverSees(1);
-    proxy!.restore();
-    await eventually(ready, 15_000, '/readyz once Redis is back');
+    await closeDuringOutage(client, 1);
 
     // Redis kept its data: the departure made while it was away must still reach it, and everyone.
     await eventually(() => lists(watcher).at(-1)?.includes('una') === false, 10_000, 'a user list without una for the watcher');
@@ -154,12 +159,7 @@ describe('a departure during a Redis outage', { skip }, () => {
     const session = client.session;
     const signedIn = await client.signIn('vera');
 
-    proxy!.cut();
-    await eventually(async () => !(await ready()), 5000, '/readyz to see Redis gone');
-    client.close();
-    await serverSees(0);
-    proxy!.restore();
-    await eventually(ready, 15_000, '/readyz once Redis is back');
+    await closeDuringOutage(client, 0);
 
     const back = await TestClient.connect(running!.wsUrl);
     back.send({ type: 'resume', session, seq: signedIn.seq });

@@ -74,7 +74,7 @@ export class RedisPresence implements Presence {
 
   async claim(set: string, member: string, owner: string): Promise<boolean> {
     // The same owner back (a session resumed here): its release waiting for Redis is void.
-    if (this.#unreleased.get(set)?.get(member) === owner) this.#unreleased.get(set)?.delete(member);
+    forget(this.#unreleased, set, member, owner);
     const won = (await this.#run(CLAIM, [this.prefix, set, member, owner, this.instanceId])) === 1;
     if (won) {
       let held = this.#held.get(set);
@@ -85,8 +85,7 @@ export class RedisPresence implements Presence {
   }
 
   async release(set: string, member: string, owner: string): Promise<void> {
-    const held = this.#held.get(set);
-    if (held?.get(member) === owner) held.delete(member);
+    forget(this.#held, set, member, owner);
     try {
       await this.#run(RELEASE, [this.prefix, set, member, owner]);
     } catch (err) {
@@ -125,22 +124,14 @@ export class RedisPresence implements Presence {
 
   /** The releases made while Redis was away, now; one that a claim voided meanwhile is not sent again. */
   async #releaseHeld(): Promise<void> {
-    const sent: [Map<string, string>, string, string][] = [];
-    const args: string[] = [];
-    for (const [set, unreleased] of this.#unreleased) {
-      for (const [member, owner] of unreleased) {
-        sent.push([unreleased, member, owner]);
-        args.push(set, member, owner);
-      }
-    }
+    const args = triples(this.#unreleased);
     if (args.length === 0) return;
     await this.#run(RELEASE_HELD, [this.prefix, this.instanceId, ...args]);
-    for (const [unreleased, member, owner] of sent) if (unreleased.get(member) === owner) unreleased.delete(member);
+    for (let i = 0; i < args.length; i += 3) forget(this.#unreleased, args[i], args[i + 1], args[i + 2]);
   }
 
   async #restore(): Promise<void> {
-    const args: string[] = [];
-    for (const [set, held] of this.#held) for (const [member, owner] of held) args.push(set, member, owner);
+    const args = triples(this.#held);
     if (args.length > 0) await this.#run(RESTORE, [this.prefix, this.instanceId, ...args]);
   }
 
@@ -155,4 +146,17 @@ export class RedisPresence implements Presence {
   #key(name: string): string {
     return this.prefix + name;
   }
+}
+
+/** set → member → owner as the scripts take it: set, member, owner, one triple after another. */
+function triples(sets: ReadonlyMap<string, ReadonlyMap<string, string>>): string[] {
+  const args: string[] = [];
+  for (const [set, members] of sets) for (const [member, owner] of members) args.push(set, member, owner);
+  return args;
+}
+
+/** Drops `member` of `set` from a set → member → owner map if `owner` is the one recorded. */
+function forget(sets: Map<string, Map<string, string>>, set: string, member: string, owner: string): void {
+  const members = sets.get(set);
+  if (members?.get(member) === owner) members.delete(member);
 }

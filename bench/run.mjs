@@ -5,7 +5,8 @@
  *   node bench/run.mjs                 full run (about 15 minutes, see docs/benchmarks.md)
  *   node bench/run.mjs --quick         every scenario briefly, one round, REST at 50 connections (proves the harness works)
  *   node bench/run.mjs --only rest-read,signin   some scenarios: rest-read, rest-list, rest-create,
- *                                      pg-read, fanout, memory, signin, queries
+ *                                      pg-read, fanout (one after the other, then paired), memory,
+ *                                      signin, queries
  *   node bench/run.mjs --rounds 5      rounds per scenario (full: 3, quick: 1)
  *   node bench/run.mjs --connections 32,50   REST connection counts (full: both; quick: 50)
  *   node bench/run.mjs --signin 1000,10000   sign-in storm sizes (full: 1000 and 10000; quick: 500)
@@ -31,7 +32,7 @@ import { BOUTIQUE_CLI, PROFILE_DIR } from './lib/servers.mjs';
 import { machine, evaluate, printReport, renderSvg } from './lib/report.mjs';
 import { restScenarios } from './scenarios/rest.mjs';
 import { pgReadScenario } from './scenarios/pg-read.mjs';
-import { fanoutScenario, memoryScenario, signinScenario } from './scenarios/websocket.mjs';
+import { fanoutPairedScenario, fanoutScenario, memoryScenario, signinScenario } from './scenarios/websocket.mjs';
 import { queriesScenario } from './scenarios/queries.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -102,6 +103,7 @@ const results = {
   synchronousNormal: null,
   'pg-read': null,
   fanout: null,
+  fanoutPaired: null,
   memory: null,
   signin: null,
   queries: null,
@@ -114,7 +116,10 @@ try {
   log(`${results.mode} run of ${opts.only.join(', ')}: ${plan.rounds} round(s), REST at ${plan.connections.join(' and ')} connections; ${results.pinning}; load average ${results.loadAverage.start.join(' ')}`);
   if (opts.only.some((s) => s.startsWith('rest-'))) await restScenarios(ctx);
   if (opts.only.includes('pg-read')) await pgReadScenario(ctx);
-  if (opts.only.includes('fanout')) await fanoutScenario(ctx);
+  if (opts.only.includes('fanout')) {
+    await fanoutScenario(ctx);
+    await fanoutPairedScenario(ctx);
+  }
   if (opts.only.includes('memory')) await memoryScenario(ctx);
   if (opts.only.includes('signin')) await signinScenario(ctx);
   if (opts.only.includes('queries')) await queriesScenario(ctx);

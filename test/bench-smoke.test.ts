@@ -79,6 +79,13 @@ test('npm run bench -- --quick › every scenario runs against every server, not
       assert.equal(memory.failed, 0, `${server}: every idle connection opened`);
       assert.equal(memory.opened, results.plan.idle);
     }
+    for (const server of ['boutique', 'ws']) {
+      const paired = results.fanoutPaired.servers[server];
+      assert.equal(paired.failed, 0, `${server}: every paired fan-out client connected`);
+      assert.ok(paired.delivered > 0, `${server}: paired messages were delivered`);
+      assert.equal(paired.lost, 0, `${server}: no paired message lost`);
+    }
+    assert.ok(results.fanoutPaired.ratios.every((r: { rounds: (number | null)[] }) => r.rounds.every((v) => v !== null && v > 0)), 'fanout-paired: a ratio for every round');
     for (const storm of Object.values(results.signin) as { clients: number; servers: Record<string, { rounds: Round[] }> }[]) {
       for (const round of storm.servers.mdn.rounds) {
         assert.equal(round.outcome, 'complete', `signin ${storm.clients}: every client got a correct user list from MDN's server`);

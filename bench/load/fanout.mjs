@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { connectMany, percentile } from './clients.mjs';
 import { connectLean } from './lean-client.mjs';
 import { gcDiff, gcProbe } from './gc-probe.mjs';
+import { chatFilter, chatFrame, sentAt } from './fanout-frames.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -36,35 +37,27 @@ let latencies = null;
 /** Per paced message (by its send time): when its first and its last receiver read it, ms after sending. */
 const receipts = new Map();
 let onDelivered = null;
-const MARK = '"text":"t';
-
-// Boutique sends other frames too (id, userlist, username): only "message" frames count.
-const isChat = o.kind === 'boutique' ? (t) => t.charCodeAt(9) === 109 /* m */ && t.startsWith('{"type":"message"') : () => true;
+const isChat = chatFilter(o.kind);
 
 function onText(_i, text) {
   if (!isChat(text)) return;
   delivered++;
   if (latencies) {
-    const at = text.indexOf(MARK);
-    if (at !== -1) {
-      const sentAt = Number(text.slice(at + MARK.length, text.indexOf('-', at))) / 1000;
-      const latency = performance.now() - sentAt;
+    const at = sentAt(text);
+    if (at !== undefined) {
+      const latency = performance.now() - at;
       latencies.push(latency);
-      const m = receipts.get(sentAt);
-      if (m === undefined) receipts.set(sentAt, { first: latency, last: latency });
+      const m = receipts.get(at);
+      if (m === undefined) receipts.set(at, { first: latency, last: latency });
       else m.last = latency;
     }
   }
   onDelivered?.();
 }
 
-const PAD = 'x'.repeat(40);
 function frame() {
-  const text = `t${Math.round(performance.now() * 1000)}-${PAD}`;
   sent++;
-  if (o.kind === 'boutique') return JSON.stringify({ type: 'message', text, id: 0, date: 1700000000000 });
-  // The same shape (and size) as Boutique's delivered frame.
-  return JSON.stringify({ type: 'message', name: 'guest-1', text, id: 1, date: 1700000000000, room: 'lobby', seq: sent });
+  return chatFrame(o.kind, sent);
 }
 
 /** `o.rate` messages a second from the sender for `seconds`, on a schedule that does not drift. */

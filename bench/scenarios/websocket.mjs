@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { CLK_TCK, freePort, runLoad, sleep } from '../lib/proc.mjs';
-import { interleave, perRound, summarize } from '../lib/rounds.mjs';
+import { interleave, perRound, summarize, turned } from '../lib/rounds.mjs';
 import { startBoutique, startPeer, stopServer, waitHttp } from '../lib/servers.mjs';
 import { fmtRatios } from './rest.mjs';
 
@@ -78,6 +78,61 @@ export async function fanoutScenario({ plan, tmp, log, results }) {
   ];
   for (const r of ratios) log(`fanout: boutique ÷ ${r.b} ${r.metric} ${fmtRatios(r)}`);
   results.fanout = { clients: plan.fanoutClients, frameBytes: runs.boutique[0]?.frameBytes, order, servers, ratios };
+}
+
+/**
+ * The paced fan-out again, Boutique and the bare ws loop measured in the same seconds
+ * (bench/load/fanout-paired.mjs): both fresh servers run on the server core at once, each with
+ * its own 1,000 receivers and 20 messages a second, their messages interleaved so one fans out
+ * while the other is idle. Which server takes the first slot turns each round. The p99 target is
+ * judged on these rounds: one after the other, a round's ratio swung by a third with the machine.
+ */
+export async function fanoutPairedScenario({ plan, tmp, log, results }) {
+  const names = ['boutique', 'ws'];
+  const order = [];
+  const runs = Object.fromEntries(names.map((n) => [n, []]));
+  const loadCpu = [];
+  for (let round = 1; round <= plan.fanoutRounds; round++) {
+    const o = turned(names, round);
+    order.push(o);
+    const started = {};
+    try {
+      for (const name of o) started[name] = await startWsServer(name, tmp, { gc: true });
+      await sleep(300);
+      const r = await runLoad('load-fanout-paired', [join(HERE, 'load', 'fanout-paired.mjs'), JSON.stringify({
+        targets: o.map((name) => ({ name, kind: name, url: started[name].url, serverPid: started[name].child.pid, gc: started[name].gc })),
+        clients: plan.fanoutClients, rate: 20, warmSeconds: plan.warmPacedSeconds, pacedSeconds: plan.pacedSeconds, clkTck: CLK_TCK,
+      })], { timeoutMs: 120_000, nofile: NOFILE });
+      for (const name of names) runs[name].push(r.servers[name]);
+      loadCpu.push(r.loadCpuUsPerMsg);
+      log(`fanout-paired round ${round} (${o.join(' first, ')} second): ` + names.map((name) => {
+        const p = r.servers[name].paced;
+        return `${name} p99 ${p.p99?.toFixed(2)} ms (first ${p.firstP50?.toFixed(2)}, last ${p.lastP50?.toFixed(2)}), ${p.cpuUsPerMsg?.toFixed(2)} µs CPU/msg, ${gcText(p.gc)}, lost ${p.lost}`;
+      }).join('; ') + `; load ${r.loadCpuUsPerMsg?.toFixed(2)} µs/msg`);
+    } finally {
+      for (const name of Object.keys(started)) await stopServer(started[name].child);
+    }
+  }
+  const servers = summarize(runs, {
+    pacedP50: (r) => r.paced.p50,
+    pacedP99: (r) => r.paced.p99,
+    pacedFirstP50: (r) => r.paced.firstP50,
+    pacedLastP50: (r) => r.paced.lastP50,
+    pacedCpuUsPerMsg: (r) => r.paced.cpuUsPerMsg,
+  });
+  for (const [name, rs] of Object.entries(runs)) {
+    servers[name].failed = rs.reduce((s, r) => s + r.failed, 0);
+    servers[name].lost = rs.reduce((s, r) => s + r.paced.lost, 0);
+    servers[name].delivered = rs.reduce((s, r) => s + r.paced.delivered, 0);
+  }
+  const ratios = [
+    perRound(runs, 'boutique', 'ws', 'pacedP99', (r) => r.paced.p99),
+    perRound(runs, 'boutique', 'ws', 'pacedFirstP50', (r) => r.paced.firstP50),
+    perRound(runs, 'boutique', 'ws', 'pacedLastP50', (r) => r.paced.lastP50),
+    perRound(runs, 'boutique', 'ws', 'pacedCpuUsPerMsg', (r) => r.paced.cpuUsPerMsg),
+  ];
+  for (const r of ratios) log(`fanout-paired: boutique ÷ ws ${r.metric} ${fmtRatios(r)}`);
+  results.fanoutPaired = { clients: plan.fanoutClients, frameBytes: runs.boutique[0]?.frameBytes, order, servers, ratios, loadCpuUsPerMsg: loadCpu };
 }
 
 export async function memoryScenario({ plan, tmp, log, results }) {

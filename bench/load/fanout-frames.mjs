@@ -1,0 +1,32 @@
+/**
+ * The fan-out scenario's frames, shared by bench/load/fanout.mjs (one server at a time) and
+ * bench/load/fanout-paired.mjs (two in the same seconds), so both measure the same traffic.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** Where a frame's send time starts: `"text":"t<µs since the load process began>-…"`. */
+export const MARK = '"text":"t';
+const PAD = 'x'.repeat(40);
+
+/**
+ * The sender's next frame for a server of `kind`, `seq` counting from 1. Boutique's chat takes
+ * `{type, text, id, date}` and adds name, room and seq itself; the peers broadcast the frame as
+ * sent, so theirs carries the same fields (and size) as Boutique's delivered one.
+ */
+export function chatFrame(kind, seq) {
+  const text = `t${Math.round(performance.now() * 1000)}-${PAD}`;
+  if (kind === 'boutique') return JSON.stringify({ type: 'message', text, id: 0, date: 1700000000000 });
+  return JSON.stringify({ type: 'message', name: 'guest-1', text, id: 1, date: 1700000000000, room: 'lobby', seq });
+}
+
+/** Which received frames count: Boutique sends others too (id, userlist, username), only "message" frames do. */
+export function chatFilter(kind) {
+  return kind === 'boutique' ? (t) => t.charCodeAt(9) === 109 /* m */ && t.startsWith('{"type":"message"') : () => true;
+}
+
+/** When the frame `text` was sent, in ms on the load process's clock (undefined when it carries no mark). */
+export function sentAt(text) {
+  const at = text.indexOf(MARK);
+  if (at === -1) return undefined;
+  return Number(text.slice(at + MARK.length, text.indexOf('-', at))) / 1000;
+}

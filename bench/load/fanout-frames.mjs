@@ -30,3 +30,17 @@ export function sentAt(text) {
   if (at === -1) return undefined;
   return Number(text.slice(at + MARK.length, text.indexOf('-', at))) / 1000;
 }
+
+/**
+ * Records a received chat frame's latency while a window is measured: into `latencies`, and into
+ * `receipts` (per message, by its send time) as its first and its last receiver's.
+ */
+export function recordReceipt(text, latencies, receipts) {
+  const at = sentAt(text);
+  if (at === undefined) return;
+  const latency = performance.now() - at;
+  latencies.push(latency);
+  const m = receipts.get(at);
+  if (m === undefined) receipts.set(at, { first: latency, last: latency });
+  else m.last = latency;
+}

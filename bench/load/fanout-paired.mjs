@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { connectMany, percentile } from './clients.mjs';
 import { connectLean } from './lean-client.mjs';
 import { gcDiff, gcProbe } from './gc-probe.mjs';
-import { chatFilter, chatFrame, sentAt } from './fanout-frames.mjs';
+import { chatFilter, chatFrame, recordReceipt } from './fanout-frames.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -39,14 +39,7 @@ function side(target) {
   s.onText = (_i, text) => {
     if (!isChat(text)) return;
     s.delivered++;
-    if (s.latencies === null) return;
-    const at = sentAt(text);
-    if (at === undefined) return;
-    const latency = performance.now() - at;
-    s.latencies.push(latency);
-    const m = s.receipts.get(at);
-    if (m === undefined) s.receipts.set(at, { first: latency, last: latency });
-    else m.last = latency;
+    if (s.latencies !== null) recordReceipt(text, s.latencies, s.receipts);
   };
   s.frame = () => chatFrame(target.kind, ++s.sent);
   s.send = () => s.sender.send(s.frame());

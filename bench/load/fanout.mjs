@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { connectMany, percentile } from './clients.mjs';
 import { connectLean } from './lean-client.mjs';
 import { gcDiff, gcProbe } from './gc-probe.mjs';
-import { chatFilter, chatFrame, sentAt } from './fanout-frames.mjs';
+import { chatFilter, chatFrame, recordReceipt } from './fanout-frames.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -42,16 +42,7 @@ const isChat = chatFilter(o.kind);
 function onText(_i, text) {
   if (!isChat(text)) return;
   delivered++;
-  if (latencies) {
-    const at = sentAt(text);
-    if (at !== undefined) {
-      const latency = performance.now() - at;
-      latencies.push(latency);
-      const m = receipts.get(at);
-      if (m === undefined) receipts.set(at, { first: latency, last: latency });
-      else m.last = latency;
-    }
-  }
+  if (latencies) recordReceipt(text, latencies, receipts);
   onDelivered?.();
 }
 

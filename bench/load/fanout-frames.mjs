@@ -1,8 +1,10 @@
 /**
- * The fan-out scenario's frames, shared by bench/load/fanout.mjs (one server at a time) and
- * bench/load/fanout-paired.mjs (two in the same seconds), so both measure the same traffic.
+ * The fan-out scenario's frames and latency bookkeeping, shared by bench/load/fanout.mjs (one
+ * server at a time) and bench/load/fanout-paired.mjs (two in the same seconds), so both measure
+ * the same traffic the same way.
  */
 import { performance } from 'node:perf_hooks';
+import { percentile } from './clients.mjs';
 
 /** Where a frame's send time starts: `"text":"t<µs since the load process began>-…"`. */
 export const MARK = '"text":"t';
@@ -43,4 +45,22 @@ export function recordReceipt(text, latencies, receipts) {
   const m = receipts.get(at);
   if (m === undefined) receipts.set(at, { first: latency, last: latency });
   else m.last = latency;
+}
+
+/**
+ * A paced window's latency figures (ms): p50 and p99 over every receipt (`latencies`, sorted here
+ * in place), and per message the median time until its first and until its last receiver read it
+ * — the server's path from arrival to its first write, and that plus the whole fan-out.
+ */
+export function pacedLatencies(latencies, receipts) {
+  latencies.sort((a, b) => a - b);
+  const perMessage = (key) => percentile([...receipts.values()].map((m) => m[key]).sort((a, b) => a - b), 50);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), firstP50: perMessage('first'), lastP50: perMessage('last') };
+}
+
+/** Polls `predicate` every 5 ms until it holds or `timeoutMs` passed; its last answer. */
+export async function waitFor(predicate, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return predicate();
 }

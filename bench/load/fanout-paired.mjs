@@ -18,10 +18,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { connectMany, percentile } from './clients.mjs';
+import { connectMany } from './clients.mjs';
 import { connectLean } from './lean-client.mjs';
 import { gcDiff, gcProbe } from './gc-probe.mjs';
-import { chatFilter, chatFrame, recordReceipt } from './fanout-frames.mjs';
+import { chatFilter, chatFrame, pacedLatencies, recordReceipt, waitFor } from './fanout-frames.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -54,11 +54,6 @@ for (const s of sides) {
   Object.assign(s, { clients: got.clients, failed: got.failed, firstError: got.firstError, sender: got.clients[0] });
 }
 
-async function waitFor(predicate, timeoutMs) {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate() && performance.now() < deadline) await sleep(5);
-  return predicate();
-}
 const allCaughtUp = () => sides.every((s) => s.caughtUp());
 
 /** Every server at `o.rate` messages a second for `seconds`, their schedules offset by period / servers. */
@@ -108,7 +103,7 @@ const servers = {};
 let deliveredAll = 0;
 for (const s of sides) {
   const gc = s.gcSnapshot ? gcDiff(s.gc0, await s.gcSnapshot()) : null;
-  const latencies = s.latencies.sort((a, b) => a - b);
+  const latencies = s.latencies;
   s.latencies = null;
   deliveredAll += s.delivered;
   servers[s.name] = {
@@ -122,10 +117,7 @@ for (const s of sides) {
       delivered: s.delivered,
       lost: s.sent * s.clients.length - s.delivered,
       msgPerSec: s.delivered / elapsed,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      firstP50: percentile([...s.receipts.values()].map((m) => m.first).sort((a, b) => a - b), 50),
-      lastP50: percentile([...s.receipts.values()].map((m) => m.last).sort((a, b) => a - b), 50),
+      ...pacedLatencies(latencies, s.receipts),
       cpuUsPerMsg: s.delivered > 0 ? (s.cpu1 - s.cpu0) / s.delivered : null,
     },
   };

@@ -17,10 +17,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { connectMany, percentile } from './clients.mjs';
+import { connectMany } from './clients.mjs';
 import { connectLean } from './lean-client.mjs';
 import { gcDiff, gcProbe } from './gc-probe.mjs';
-import { chatFilter, chatFrame, recordReceipt } from './fanout-frames.mjs';
+import { chatFilter, chatFrame, pacedLatencies, recordReceipt, waitFor } from './fanout-frames.mjs';
 
 const o = JSON.parse(process.argv[2]);
 const CLK_TCK = Number(o.clkTck ?? 100);
@@ -62,12 +62,6 @@ async function sendPaced(seconds) {
   }
 }
 
-async function waitFor(predicate, timeoutMs) {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate() && performance.now() < deadline) await sleep(5);
-  return predicate();
-}
-
 const { clients, failed, firstError } = await connectMany(o.kind, o.url, o.clients, 50, onText, connectLean);
 if (clients.length === 0) throw new Error(`no client connected: ${firstError}`);
 const n = clients.length;
@@ -103,13 +97,8 @@ const paced = {
   delivered,
   lost: sent * n - delivered,
   msgPerSec: delivered / ((performance.now() - t0) / 1000),
-  p50: percentile(latencies.sort((a, b) => a - b), 50),
-  p99: percentile(latencies, 99),
-  // Where the time goes, per message (medians over the paced messages): until the first receiver
-  // read it (the server's path from arrival to its first write, plus one read), and until the last did
-  // (that plus the whole fan-out: the server's writes and the load process's reads of every receiver).
-  firstP50: percentile([...receipts.values()].map((m) => m.first).sort((a, b) => a - b), 50),
-  lastP50: percentile([...receipts.values()].map((m) => m.last).sort((a, b) => a - b), 50),
+  // p50, p99; per message until the first receiver read it and until the last did (sorts `latencies`).
+  ...pacedLatencies(latencies, receipts),
   // Every latency at 10 µs resolution ([bucket, count], bucket = ms × 100): the harness pools
   // the rounds' samples into one distribution.
   histogram: histogram(latencies),

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, TestClient, type Frame, type Running } from './chat-helpers.js';
+import { buildOrder } from './helpers.js';
 
 const seqOf = (frames: Frame[]): number => Math.max(0, ...frames.map((f) => (typeof f.seq === 'number' ? f.seq : 0)));
 
@@ -128,6 +129,60 @@ describe('chat resume', () => {
     const event = await back.next('event');
     assert.deepEqual(event.data, away.json());
     other.close();
+    back.close();
+  });
+  it('gives back the rooms, topics and name a client sent in its hints, even those its lost connection never read', async () => {
+    // The connection drops with its `username`, `join` and `subscribe` unread (or, as here, never
+    // sent): the session this instance holds lacks them, the client rightly believes it asked.
+    const c = await TestClient.connect(running.wsUrl);
+    const session = c.session;
+    const joined = c.frames.find((f) => f.type === 'joined');
+    const last = typeof joined?.seq === 'number' ? joined.seq : 0;
+    c.ws.terminate();
+    await c.closed;
+    const back = await TestClient.connect(running.wsUrl);
+    back.send({ type: 'resume', session, seq: last, name: 'hinted', rooms: ['lobby', 'hinted-room'], topics: ['orders'] });
+    const resumed = await back.next('resumed');
+    assert.equal(resumed.session, session);
+    assert.equal(resumed.name, 'hinted');
+    assert.deepEqual([...(resumed.rooms as string[])].sort(), ['hinted-room', 'lobby']);
+    assert.deepEqual(resumed.topics, ['orders']);
+
+    const other = await TestClient.connect(running.wsUrl);
+    other.send({ type: 'join', room: 'hinted-room' });
+    await other.next('joined');
+    other.send({ type: 'message', room: 'hinted-room', text: 'in the hinted room', date: 1 });
+    // The lobby's messages after `last` come first (replayed); then the hinted room's, live.
+    const texts: unknown[] = [];
+    while (texts.at(-1) !== 'in the hinted room') texts.push((await back.next('message')).text);
+    const customer = await running.app.inject({ method: 'POST', url: '/customers', payload: { name: 'Hint', email: 'hint@example.org' } });
+    const order = await running.app.inject({ method: 'POST', url: `/customers/${customer.json().id}/orders`, payload: buildOrder() });
+    assert.equal(order.statusCode, 201);
+    const event = await back.next('event');
+    assert.equal(event.topic, 'orders');
+    assert.deepEqual(event.data, order.json());
+    other.send({ type: 'username', name: 'hinted', date: 1 });
+    assert.equal((await other.next('rejectusername')).name, 'hinted1', 'the hinted name is the session\'s now');
+    other.close();
+    back.close();
+  });
+
+  it('leaves out of a resume the rooms the client no longer names, and keeps what it does not mention', async () => {
+    const c = await TestClient.connect(running.wsUrl);
+    const session = c.session;
+    await c.signIn('keeper');
+    c.send({ type: 'join', room: 'kept' });
+    await c.next('joined');
+    c.send({ type: 'subscribe', topic: 'customers' });
+    await c.next('subscribed');
+    c.ws.terminate();
+    await c.closed;
+    const back = await TestClient.connect(running.wsUrl);
+    back.send({ type: 'resume', session, seq: 0, rooms: ['lobby'] });
+    const resumed = await back.next('resumed');
+    assert.equal(resumed.name, 'keeper');
+    assert.deepEqual(resumed.rooms, ['lobby']);
+    assert.deepEqual(resumed.topics, ['customers']);
     back.close();
   });
 });

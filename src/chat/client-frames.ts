@@ -110,14 +110,13 @@ export const ClientUnsubscribe = Type.Object(
   { $id: 'ClientUnsubscribe', description: 'Stop a subscription, named in any form with the same canonical key.', ...exactlyOneOfTopicAndQuery },
 );
 
-const hint = (description: string) => description + '; used when the session is not on this instance';
 export const ClientResume = Type.Object(
   {
     type: Type.Literal('resume'),
     seq: position('The highest `seq` received'),
-    name: Type.Optional(nullable(Type.String({ description: hint('The name held') }))),
-    rooms: Type.Optional(nullable(Type.Array(Type.String(), { description: hint('The rooms joined') }))),
-    topics: Type.Optional(nullable(Type.Array(Type.String(), { description: hint('The topics and query keys subscribed to') }))),
+    name: Type.Optional(nullable(Type.String({ description: 'The name held; restores a session this instance does not hold, and is taken when the session has none' }))),
+    rooms: Type.Optional(nullable(Type.Array(Type.String(), { description: "The rooms joined: the ones the session gets back (omitted: the session's own)" }))),
+    topics: Type.Optional(nullable(Type.Array(Type.String(), { description: "The topics and query keys subscribed to: the ones the session gets back (omitted: the session's own)" }))),
     session: Type.String({ description: 'The `session` of the `id` frame' }),
     target: noTarget,
   },

@@ -165,7 +165,7 @@ export class Sessions {
    * what a backing service threw.
    */
   async #prepare(client: ChatClient, session: string, after: number, hints: ResumeHints, held: DetachedSession | undefined): Promise<Prepared> {
-    const state = held ?? this.#fromHints(client, session, hints);
+    const state = held ? this.#withHints(client, held, hints) : this.#fromHints(client, session, hints);
     if (!state) throw socketError('RESUME_FAILED', 'Unknown or expired session.');
     const topics = state.topics.flatMap((name) => {
       const topic = this.subscriptions.restore(name);
@@ -219,6 +219,24 @@ export class Sessions {
     const topics = (hints.topics ?? []).filter((t) => this.subscriptions.restore(t) !== undefined && this.topics.mayRestore(client));
     const name = hints.name === undefined ? undefined : normalizeName(hints.name);
     return { session, id: client.id, name, rooms, topics };
+  }
+
+  /**
+   * A session this instance holds, with what the client says it had: the rooms and topics it
+   * sends are the ones it gets back, and a name it chose is taken when the session has none. The
+   * client's word counts because a `join`, `subscribe` or `username` sent just before its
+   * connection dropped may never have been read (a connection's unread requests end with it):
+   * the session here would lack it while the client rightly believes it asked. A topic the
+   * session did not have needs the read-auth of a `subscribe`; the name must still be free.
+   */
+  #withHints(client: ChatClient, held: DetachedSession, hints: ResumeHints): DetachedSession {
+    const rooms = hints.rooms === undefined ? held.rooms : hints.rooms.filter(validRoom);
+    const topics =
+      hints.topics === undefined
+        ? held.topics
+        : hints.topics.filter((t) => held.topics.includes(t) || (this.subscriptions.restore(t) !== undefined && this.topics.mayRestore(client)));
+    const name = held.name ?? (hints.name === undefined ? undefined : normalizeName(hints.name));
+    return { ...held, name, rooms, topics };
   }
 
   #unregister(client: ChatClient): void {

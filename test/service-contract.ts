@@ -441,6 +441,48 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         assert.deepEqual([b.position - a.position, syncs], [1, 2], 'a batch with one answered write is synced once, for all of it');
       });
 
+      test('record › a write that only logs: its queries commit with its entry; one that fails leaves nothing; one made while a transaction is open commits after it, not in it', async () => {
+        const room = token();
+        const message = (n: number) => ({
+          entries: [{ channel: `room:${room}`, recipient: null, action: null, data: `{"n":${n}}`, previous: null }],
+          then: ([e]: readonly LogEntry[]) => [shop.chat.insertOf({ room, seq: e!.position, payload: `{"n":${n}}` })],
+        });
+        const start = await shop.log.head(shop.storage.run);
+        const first = await shop.writes.record(message(1), { durable: false });
+        assert.equal(first.position, start + 1);
+        assert.deepEqual(shop.committed.at(-1), { channel: `room:${room}`, recipient: null, action: null, data: '{"n":1}', previous: null, position: start + 1, createdAt: shop.committed.at(-1)!.createdAt }, 'delivered at its commit');
+        assert.deepEqual((await shop.chat.recent(room, 10)).map((m) => [m.seq, m.payload]), [[start + 1, '{"n":1}']], 'kept under the position the log gave it');
+
+        // Its second query fails (a NOT NULL column): the entry it appended is rolled back with it.
+        const failing = { ...message(2), then: (entries: readonly LogEntry[]) => [...message(2).then(entries), shop.chat.insertOf({ room: null as unknown as string, seq: 0, payload: '{}' })] };
+        await assert.rejects(shop.writes.record(failing));
+        assert.equal(await shop.log.head(shop.storage.run), start + 1, 'nothing of the failed write was logged');
+        assert.equal((await shop.chat.recent(room, 10)).length, 1);
+
+        // A transaction of someone else is open (and will roll back): the write must not join it.
+        let begun!: () => void;
+        let release!: () => void;
+        const inside = new Promise<void>((resolve) => (begun = resolve));
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const probe = `record-probe-${token()}`;
+        const outer = shop.storage.db.transaction().execute(async (trx) => {
+          await trx.insertInto('bus_state').values({ name: probe, value: 1 }).execute();
+          begun();
+          await held;
+          throw new Error('rolled back on purpose');
+        });
+        await inside;
+        const during = shop.writes.record(message(3));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        release();
+        await assert.rejects(outer, /rolled back on purpose/);
+        const third = await during;
+        assert.equal(third.position, start + 2, 'dense: the failed write gave its position back');
+        assert.deepEqual((await shop.log.read(start, third.position, { channels: [`room:${room}`] }, 10)).map((e) => e.data), ['{"n":1}', '{"n":3}']);
+        assert.deepEqual((await shop.chat.recent(room, 10)).map((m) => m.payload), ['{"n":1}', '{"n":3}'], 'survived the other transaction\'s rollback');
+        assert.equal(await shop.storage.db.selectFrom('bus_state').select('value').where('name', '=', probe).executeTakeFirst(), undefined);
+      });
+
       test('retention › deletes beyond the count, records how far, and reads after that stop at what is kept', async () => {
         for (let i = 0; i < 5; i++) await shop.customers.create(buildCustomer());
         const head = await shop.log.head(shop.storage.run);

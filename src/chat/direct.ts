@@ -30,7 +30,7 @@ export class DirectRelay {
     if (recipient === undefined) throw socketError('UNKNOWN_TARGET', `No user named "${escapeHtml(target.slice(0, 64))}" is online.`);
     this.#calls.note(name, target, String(payload.type));
     const frame = relayedFrame(payload, { name, id: client.id }, target);
-    await this.writes.write(async () => ({ value: undefined, changes: [], entries: [chatEntry(DIRECT_CHANNEL, frame, sessionDigest(recipient))] }));
+    await this.writes.record({ entries: [chatEntry(DIRECT_CHANNEL, frame, sessionDigest(recipient))] });
   }
 
   /** `client` is about to receive `frame`: a call signal makes its sender the client's call partner. */

@@ -47,7 +47,7 @@ export class Names {
     if (given !== wanted) client.send(rejectUsernameFrame(client.id, given));
     await this.signIn(client, given);
     const frame = usernameFrame(given, client.id, date);
-    await this.writes.write(async () => ({ value: undefined, changes: [], entries: [chatEntry(ALL_CHANNEL, frame)] }));
+    await this.writes.record({ entries: [chatEntry(ALL_CHANNEL, frame)] });
   }
 
   /** A client that talks before choosing a name (the seed's snippet does) is `guest-<id>`. */

@@ -80,19 +80,15 @@ export class Rooms {
     if (!client.rooms.includes(room)) throw socketError('NOT_IN_ROOM', `Join "${room}" before sending to it.`);
     const name = client.name ?? (await this.names.ensure(client));
     const frame = messageFrame({ name, text: escapeHtml(m.text), id: client.id, date: m.date, room });
-    let prune = false;
     this.writes
-      .write(async () => ({
-        value: undefined,
-        changes: [],
+      .record({
         entries: [chatEntry(roomChannel(room), frame)],
-        afterPositions: async (tx, [entry]) => {
-          prune = (await this.store.append({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) }, tx.run)).due;
-        },
+        // Kept in the room's history in the same commit, under the position the log gave it.
+        then: ([entry]) => [this.store.insertOf({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) })],
         // Delivered at the commit, acknowledged to nobody: no fsync of its own (README, "Choices").
-      }), { durable: false })
+      }, { durable: false })
       .then(() => {
-        if (prune) this.store.prune(room).catch((err: unknown) => this.logger.error({ err, room }, 'chat history not pruned'));
+        if (this.store.counted(room)) this.store.prune(room).catch((err: unknown) => this.logger.error({ err, room }, 'chat history not pruned'));
       }, onFailure);
   }
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import { prepare, type PreparedQuery, type QueryRunner } from '../store/prepared.js';
 
@@ -34,10 +34,20 @@ export class ChatStore {
    * room, `due` says the room should be pruned (after the commit, by the caller).
    */
   async append(message: StoredChatMessage, run: QueryRunner = this.run): Promise<{ due: boolean }> {
-    await run(this.#insert.bind(message.room, message.seq, message.payload, new Date().toISOString()));
-    const n = (this.#appended.get(message.room) ?? 0) + 1;
-    this.#appended.set(message.room, n % PRUNE_EVERY);
-    return { due: n % PRUNE_EVERY === 0 };
+    await run(this.insertOf(message));
+    return { due: this.counted(message.room) };
+  }
+
+  /** The INSERT that keeps `message`, for a write to run in its transaction (WritePath.record); then `counted`. */
+  insertOf(message: StoredChatMessage): CompiledQuery<unknown> {
+    return this.#insert.bind(message.room, message.seq, message.payload, new Date().toISOString());
+  }
+
+  /** Counts a message kept in `room`: true every PRUNE_EVERY messages, when the room should be pruned. */
+  counted(room: string): boolean {
+    const n = (this.#appended.get(room) ?? 0) + 1;
+    this.#appended.set(room, n % PRUNE_EVERY);
+    return n % PRUNE_EVERY === 0;
   }
 
   /** Deletes the messages of `room` older than the newest `keepPerRoom`. */

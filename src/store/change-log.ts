@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './database.js';
-import type { TxContext } from './types.js';
+import type { SyncQueryRunner, TxContext } from './types.js';
 import { PreparedQuery, PreparedShapes, prepare, type QueryRunner } from './prepared.js';
 
 /** One entry of the change log, as stored and as the live side delivers it. */
@@ -49,6 +49,12 @@ const INSERT_ROWS = 500;
 
 type LogRow = Database['change_log'];
 
+/** `entries` with their positions, the last at `last`. */
+const positioned = (entries: readonly NewLogEntry[], last: number, now: number): LogEntry[] => {
+  const first = last - entries.length + 1;
+  return entries.map((e, i): LogEntry => ({ ...e, position: first + i, createdAt: now }));
+};
+
 const entryOf = (row: LogRow): LogEntry => ({
   position: Number(row.position),
   channel: row.channel,
@@ -73,7 +79,7 @@ export class ChangeLog {
   readonly #state: PreparedQuery<[name: string], { value: number }>;
   readonly #marks: PreparedQuery<[], { name: string; value: number }>;
   /** The INSERT of n entries, compiled once per n: a batch is usually a handful, the same few sizes again and again. */
-  readonly #inserts = new PreparedShapes<PreparedQuery<unknown[], unknown>>(INSERT_ROWS);
+  readonly #shapes = new PreparedShapes<PreparedQuery<unknown[], unknown>>(INSERT_ROWS);
 
   constructor(private readonly db: Kysely<Database>) {
     this.#bump = prepare((count: number) => db.updateTable('bus_state').set((eb) => ({ value: eb('value', '+', count) })).where('name', '=', 'log-head').returning('value'));
@@ -85,16 +91,31 @@ export class ChangeLog {
   async append(tx: Pick<TxContext, 'db' | 'run'>, entries: readonly NewLogEntry[], now = Date.now()): Promise<LogEntry[]> {
     if (entries.length === 0) return [];
     const last = Number((await tx.run(this.#bump.bind(entries.length))).rows[0]!.value);
-    const first = last - entries.length + 1;
-    const appended = entries.map((e, i): LogEntry => ({ ...e, position: first + i, createdAt: now }));
+    const appended = positioned(entries, last, now);
+    for (const insert of this.#insertsOf(appended)) await tx.run(insert);
+    return appended;
+  }
+
+  /** `append` with a synchronous runner (Connection.transactNow): the same statements, run at once. */
+  appendNow(run: SyncQueryRunner, entries: readonly NewLogEntry[], now = Date.now()): LogEntry[] {
+    if (entries.length === 0) return [];
+    const last = Number(run(this.#bump.bind(entries.length)).rows[0]!.value);
+    const appended = positioned(entries, last, now);
+    for (const insert of this.#insertsOf(appended)) run(insert);
+    return appended;
+  }
+
+  /** The INSERTs that store `appended`, INSERT_ROWS rows at most each. */
+  #insertsOf(appended: readonly LogEntry[]): CompiledQuery<unknown>[] {
+    const queries: CompiledQuery<unknown>[] = [];
     for (let i = 0; i < appended.length; i += INSERT_ROWS) {
       const rows = appended.slice(i, i + INSERT_ROWS);
-      const insert = this.#inserts.get(String(rows.length), () => this.#insertOf(rows.length));
+      const insert = this.#shapes.get(String(rows.length), () => this.#insertOf(rows.length));
       const values: unknown[] = [];
       for (const e of rows) values.push(e.position, e.channel, e.recipient, e.action, e.data, e.previous, e.createdAt);
-      await tx.run(insert.bind(...values));
+      queries.push(insert.bind(...values));
     }
-    return appended;
+    return queries;
   }
 
   #insertOf(count: number): PreparedQuery<unknown[], unknown> {

@@ -39,6 +39,7 @@ export async function openStorage(config: Pick<Config, 'databaseUrl'>, options: 
     run: connection.run,
     readAt: (read, hint) => connection.readAt(read, hint),
     transact: (work) => connection.transact(work),
+    ...(connection.transactNow && { transactNow: connection.transactNow.bind(connection) }),
     durable: () => connection.durable(),
     refreshHead: () => connection.refreshHead(),
     externalChanges: () => connection.externalChanges(),

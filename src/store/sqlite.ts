@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './database.js';
-import type { Connection, TxContext } from './types.js';
+import type { Connection, SyncQueryRunner, TxContext } from './types.js';
 import { TransactionAborted } from './errors.js';
 import type { QueryRunner } from './prepared.js';
 import { queryLog, type ConnectionOptions } from './query-log.js';
@@ -84,6 +84,14 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...queryLog(options.onQuery) });
   const onQuery = options.onQuery;
 
+  /** A precompiled query on its cached statement, at once: what `run`, transactions' `run` and transactNow run. */
+  const runNow: SyncQueryRunner = <R>(query: CompiledQuery<R>): QueryResult<R> => {
+    const statement = database.prepare(query.sql);
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(query.parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  };
+
   /**
    * Runs a precompiled query (src/store/prepared.ts) on its cached statement, synchronously:
    * better-sqlite3 is synchronous anyway, and Kysely's path around it (connection mutex, logging
@@ -96,14 +104,7 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
     if (raw.inTransaction) return db.executeQuery(query);
     const started = onQuery === undefined ? 0 : performance.now();
     try {
-      const statement = database.prepare(query.sql);
-      let result: QueryResult<R>;
-      if (statement.reader) {
-        result = { rows: statement.all(query.parameters) as R[] };
-      } else {
-        const { changes, lastInsertRowid } = statement.run(query.parameters);
-        result = { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
-      }
+      const result = runNow(query);
       onQuery?.(performance.now() - started, true);
       return Promise.resolve(result);
     } catch (err) {
@@ -119,10 +120,7 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
    */
   const inTransaction: QueryRunner = (query) => {
     try {
-      const statement = database.prepare(query.sql);
-      if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as never[] });
-      const { changes, lastInsertRowid } = statement.run(query.parameters);
-      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) });
+      return Promise.resolve(runNow(query));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -191,6 +189,22 @@ export function openSqlite(path: string, options: ConnectionOptions = {}): Conne
           throw err;
         }
       });
+    },
+    transactNow(work) {
+      // Open means a transaction awaits its work (ours or Kysely's): running now would join it.
+      // Closed, nothing can interleave: this begins, runs and commits before it returns.
+      if (raw.inTransaction) return undefined;
+      statements.begin.run();
+      try {
+        const { value, head: next } = work(runNow);
+        statements.commit.run();
+        commits++;
+        if (next !== undefined) head = next;
+        return { value };
+      } catch (err) {
+        if (raw.inTransaction) statements.rollback.run();
+        throw err;
+      }
     },
     async refreshHead() {
       const row = raw.prepare("select value from bus_state where name = 'log-head'").get() as { value: number } | undefined;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './database.js';
 import type { QueryRunner } from './prepared.js';
 
@@ -21,6 +21,9 @@ export interface Positioned<T> {
   readonly value: T;
   readonly position: number;
 }
+
+/** Runs a precompiled query and returns its result at once (SQLite: better-sqlite3 is synchronous). */
+export type SyncQueryRunner = <R>(query: CompiledQuery<R>) => QueryResult<R>;
 
 /** What a transaction's work gets: queries on the transaction's connection, and savepoints. */
 export interface TxContext {
@@ -49,6 +52,13 @@ export interface Connection {
    * exactly when they see the new data.
    */
   transact<T>(work: (tx: TxContext) => Promise<{ value: T; head: number | undefined }>): Promise<T>;
+  /**
+   * SQLite only: runs `work` — synchronous, precompiled queries only — in one transaction, begun,
+   * run and committed in this call, so no other query can interleave with it. Returns undefined,
+   * having run nothing, when a transaction is open on the connection (a `transact` waiting on its
+   * work, a Kysely transaction): the caller then goes through `transact`. A throw rolls it back.
+   */
+  transactNow?<T>(work: (run: SyncQueryRunner) => { value: T; head: number | undefined }): { value: T } | undefined;
   /**
    * Resolves once every transaction committed before the call is on disk, not only in the
    * operating system's cache: what a write is acknowledged after. Already so on PostgreSQL (its

@@ -1,5 +1,6 @@
 import type { Change } from './change.js';
 import type { ChangeLog, LogEntry, NewLogEntry } from './change-log.js';
+import type { CompiledQuery } from 'kysely';
 import type { Connection, TxContext } from './types.js';
 import { TransactionAborted, asUnavailable } from './errors.js';
 
@@ -43,8 +44,22 @@ export interface WriteOptions {
   durable?: boolean;
 }
 
+/**
+ * A write that only logs (a chat message, a sign-in, a direct message): its entries, and the
+ * precompiled queries that store what else it keeps once they have their positions (a room's
+ * history). Given as data, not as an operation, so that on SQLite one arriving alone commits
+ * synchronously (Connection.transactNow): no connection to wait for, no promise between its
+ * statements — about half of what a lone chat message's commit cost before its delivery.
+ */
+export interface LogWrite {
+  readonly entries: readonly NewLogEntry[];
+  readonly then?: ((entries: readonly LogEntry[]) => readonly CompiledQuery<unknown>[]) | undefined;
+}
+
 interface Pending {
   op: WriteOp<unknown>;
+  /** Set for a write made with `record`: what it writes, for the synchronous path. */
+  logs?: LogWrite;
   durable: boolean;
   resolve: (committed: Committed<unknown>) => void;
   reject: (err: unknown) => void;
@@ -90,7 +105,7 @@ export class WritePath {
   readonly #syncing = new Set<Promise<void>>();
 
   constructor(
-    private readonly connection: Pick<Connection, 'transact' | 'durable'>,
+    private readonly connection: Pick<Connection, 'transact' | 'durable' | 'transactNow'>,
     private readonly log: ChangeLog,
     private readonly onCommit: CommitListener = () => {},
     /** Told how many writes each commit carried. */
@@ -107,8 +122,26 @@ export class WritePath {
   }
 
   write<T>(op: WriteOp<T>, options: WriteOptions = {}): Promise<Committed<T>> {
+    return this.#enqueue(op, undefined, options);
+  }
+
+  /** A write that only appends to the log (and runs `write.then`'s queries): see LogWrite. */
+  record(write: LogWrite, options: WriteOptions = {}): Promise<Committed<undefined>> {
+    const then = write.then;
+    const op: WriteOp<undefined> = async () => ({
+      value: undefined,
+      changes: [],
+      entries: write.entries,
+      afterPositions: then && (async (tx, entries) => {
+        for (const query of then(entries)) await tx.run(query);
+      }),
+    });
+    return this.#enqueue(op, write, options);
+  }
+
+  #enqueue<T>(op: WriteOp<T>, logs: LogWrite | undefined, options: WriteOptions): Promise<Committed<T>> {
     return new Promise<Committed<T>>((resolve, reject) => {
-      this.#queue.push({ op: op as WriteOp<unknown>, durable: options.durable ?? true, resolve: resolve as (c: Committed<unknown>) => void, reject });
+      this.#queue.push({ op: op as WriteOp<unknown>, ...(logs && { logs }), durable: options.durable ?? true, resolve: resolve as (c: Committed<unknown>) => void, reject });
       this.#schedule();
     });
   }
@@ -153,6 +186,8 @@ export class WritePath {
   }
 
   async #commit(batch: Pending[]): Promise<void> {
+    const lone = batch.length === 1 ? batch[0]!.logs : undefined;
+    if (lone !== undefined && this.#commitNow(batch[0]!, lone)) return;
     this.#generation++;
     const failed = new Map<Pending, unknown>();
     const done: { pending: Pending; written: Written<unknown>; entries: LogEntry[] }[] = [];
@@ -192,6 +227,36 @@ export class WritePath {
     } finally {
       this.#generation++;
     }
+    this.#finish(done, failed);
+  }
+
+  /**
+   * A lone LogWrite on a connection that can commit at once (SQLite, no transaction open):
+   * begun, appended and committed in this call. False when the connection cannot; nothing ran.
+   */
+  #commitNow(pending: Pending, write: LogWrite): boolean {
+    if (this.connection.transactNow === undefined) return false;
+    let committed: { value: LogEntry[] } | undefined;
+    this.#generation++;
+    try {
+      committed = this.connection.transactNow((run) => {
+        const entries = this.log.appendNow(run, write.entries);
+        if (write.then) for (const query of write.then(entries)) run(query);
+        return { value: entries, head: entries.at(-1)?.position };
+      });
+    } catch (err) {
+      pending.reject(asUnavailable(err));
+      return true;
+    } finally {
+      this.#generation++;
+    }
+    if (committed === undefined) return false;
+    this.#finish([{ pending, written: { value: undefined, changes: [], entries: write.entries }, entries: committed.value }], new Map());
+    return true;
+  }
+
+  /** After a commit: failures answered, what was logged delivered, the rest answered (once on disk if durable). */
+  #finish(done: readonly { pending: Pending; written: Written<unknown>; entries: LogEntry[] }[], failed: ReadonlyMap<Pending, unknown>): void {
     for (const [pending, err] of failed) pending.reject(asUnavailable(err));
     this.onBatch(done.length);
     const logged = done.flatMap((d) => d.entries);

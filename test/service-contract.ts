@@ -445,7 +445,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         const room = token();
         const message = (n: number) => ({
           entries: [{ channel: `room:${room}`, recipient: null, action: null, data: `{"n":${n}}`, previous: null }],
-          then: ([e]: readonly LogEntry[]) => [shop.chat.insertOf({ room, seq: e!.position, payload: `{"n":${n}}` })],
+          after: ([e]: readonly LogEntry[]) => [shop.chat.insertOf({ room, seq: e!.position, payload: `{"n":${n}}` })],
         });
         const start = await shop.log.head(shop.storage.run);
         const first = await shop.writes.record(message(1), { durable: false });
@@ -454,7 +454,7 @@ export function serviceContract(label: string, databaseUrl: () => Promise<string
         assert.deepEqual((await shop.chat.recent(room, 10)).map((m) => [m.seq, m.payload]), [[start + 1, '{"n":1}']], 'kept under the position the log gave it');
 
         // Its second query fails (a NOT NULL column): the entry it appended is rolled back with it.
-        const failing = { ...message(2), then: (entries: readonly LogEntry[]) => [...message(2).then(entries), shop.chat.insertOf({ room: null as unknown as string, seq: 0, payload: '{}' })] };
+        const failing = { ...message(2), after: (entries: readonly LogEntry[]) => [...message(2).after(entries), shop.chat.insertOf({ room: null as unknown as string, seq: 0, payload: '{}' })] };
         await assert.rejects(shop.writes.record(failing));
         assert.equal(await shop.log.head(shop.storage.run), start + 1, 'nothing of the failed write was logged');
         assert.equal((await shop.chat.recent(room, 10)).length, 1);

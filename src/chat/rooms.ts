@@ -84,7 +84,7 @@ export class Rooms {
       .record({
         entries: [chatEntry(roomChannel(room), frame)],
         // Kept in the room's history in the same commit, under the position the log gave it.
-        then: ([entry]) => [this.store.insertOf({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) })],
+        after: ([entry]) => [this.store.insertOf({ room, seq: entry!.position, payload: withSeq(frame, entry!.position) })],
         // Delivered at the commit, acknowledged to nobody: no fsync of its own (README, "Choices").
       }, { durable: false })
       .then(() => {

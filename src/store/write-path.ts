@@ -49,11 +49,12 @@ export interface WriteOptions {
  * precompiled queries that store what else it keeps once they have their positions (a room's
  * history). Given as data, not as an operation, so that on SQLite one arriving alone commits
  * synchronously (Connection.transactNow): no connection to wait for, no promise between its
- * statements — about half of what a lone chat message's commit cost before its delivery.
+ * statements — about half of what a lone chat message's commit spent around its statements.
  */
 export interface LogWrite {
   readonly entries: readonly NewLogEntry[];
-  readonly then?: ((entries: readonly LogEntry[]) => readonly CompiledQuery<unknown>[]) | undefined;
+  /** Named `after`, not `then`: an object with a `then` method is a thenable, which `await` would call. */
+  readonly after?: ((entries: readonly LogEntry[]) => readonly CompiledQuery<unknown>[]) | undefined;
 }
 
 interface Pending {
@@ -125,15 +126,15 @@ export class WritePath {
     return this.#enqueue(op, undefined, options);
   }
 
-  /** A write that only appends to the log (and runs `write.then`'s queries): see LogWrite. */
+  /** A write that only appends to the log (and runs `write.after`'s queries): see LogWrite. */
   record(write: LogWrite, options: WriteOptions = {}): Promise<Committed<undefined>> {
-    const then = write.then;
+    const after = write.after;
     const op: WriteOp<undefined> = async () => ({
       value: undefined,
       changes: [],
       entries: write.entries,
-      afterPositions: then && (async (tx, entries) => {
-        for (const query of then(entries)) await tx.run(query);
+      afterPositions: after && (async (tx, entries) => {
+        for (const query of after(entries)) await tx.run(query);
       }),
     });
     return this.#enqueue(op, write, options);
@@ -241,7 +242,7 @@ export class WritePath {
     try {
       committed = this.connection.transactNow((run) => {
         const entries = this.log.appendNow(run, write.entries);
-        if (write.then) for (const query of write.then(entries)) run(query);
+        if (write.after) for (const query of write.after(entries)) run(query);
         return { value: entries, head: entries.at(-1)?.position };
       });
     } catch (err) {

@@ -216,9 +216,13 @@ export class Sessions {
   #fromHints(client: ChatClient, session: string, hints: ResumeHints): DetachedSession | undefined {
     if (hints.name === undefined && hints.rooms === undefined && hints.topics === undefined) return undefined;
     const rooms = (hints.rooms ?? [DEFAULT_ROOM]).filter(validRoom);
-    const topics = (hints.topics ?? []).filter((t) => this.subscriptions.restore(t) !== undefined && this.topics.mayRestore(client));
-    const name = hints.name === undefined ? undefined : normalizeName(hints.name);
-    return { session, id: client.id, name, rooms, topics };
+    const topics = (hints.topics ?? []).filter((t) => this.#mayRestore(client, t));
+    return { session, id: client.id, name: hintedName(hints), rooms, topics };
+  }
+
+  /** A topic or query key the client names that it may have back: one that still parses, with read-auth as for a `subscribe`. */
+  #mayRestore(client: ChatClient, key: string): boolean {
+    return this.subscriptions.restore(key) !== undefined && this.topics.mayRestore(client);
   }
 
   /**
@@ -231,12 +235,8 @@ export class Sessions {
    */
   #withHints(client: ChatClient, held: DetachedSession, hints: ResumeHints): DetachedSession {
     const rooms = hints.rooms === undefined ? held.rooms : hints.rooms.filter(validRoom);
-    const topics =
-      hints.topics === undefined
-        ? held.topics
-        : hints.topics.filter((t) => held.topics.includes(t) || (this.subscriptions.restore(t) !== undefined && this.topics.mayRestore(client)));
-    const name = held.name ?? (hints.name === undefined ? undefined : normalizeName(hints.name));
-    return { ...held, name, rooms, topics };
+    const topics = hints.topics === undefined ? held.topics : hints.topics.filter((t) => held.topics.includes(t) || this.#mayRestore(client, t));
+    return { ...held, name: held.name ?? hintedName(hints), rooms, topics };
   }
 
   #unregister(client: ChatClient): void {
@@ -270,3 +270,6 @@ interface Prepared {
 function snapshot(client: ChatClient): DetachedSession {
   return { session: client.session, id: client.id, name: client.name, rooms: [...client.rooms], topics: [...client.topics.keys()] };
 }
+
+/** The name a resume's hints claim, as `username` would normalize it. */
+const hintedName = (hints: ResumeHints): string | undefined => (hints.name === undefined ? undefined : normalizeName(hints.name));

@@ -3,11 +3,12 @@
  * npm run bench: Boutique against its peers and two bare ceilings, side by side in one run.
  *
  *   node bench/run.mjs                 full run (about 15 minutes, see docs/benchmarks.md)
- *   node bench/run.mjs --quick         every scenario briefly, one round, REST at 50 connections (proves the harness works)
+ *   node bench/run.mjs --quick         every scenario briefly, one round (REST and pg-read two), REST at 50 connections (proves the harness works)
  *   node bench/run.mjs --only rest-read,signin   some scenarios: rest-read, rest-list, rest-create,
  *                                      pg-read, fanout (one after the other, then paired), memory,
  *                                      signin, queries
- *   node bench/run.mjs --rounds 5      rounds per scenario (full: 3, quick: 1)
+ *   node bench/run.mjs --rounds 5      rounds per scenario (full: 5 for REST and pg-read, 6 for the
+ *                                      paced fan-out, 3 for the rest; quick: 1)
  *   node bench/run.mjs --connections 32,50   REST connection counts (full: both; quick: 50)
  *   node bench/run.mjs --signin 1000,10000   sign-in storm sizes (full: 1000 and 10000; quick: 500)
  *   node bench/run.mjs --signin-timeout 60   seconds a storm may take before it is given up (full: 60; quick: 30)
@@ -15,9 +16,9 @@
  *   node bench/run.mjs --idle 5000     idle connections of the memory scenario (default 10000)
  *   node bench/run.mjs --out DIR       write DIR/<name>.json and .svg instead of bench/results/ (the smoke test)
  *
- * Every scenario runs its servers in interleaved rounds, the order turned each round; Boutique is
- * compared with each peer within a round and the median of those per-round ratios is reported with
- * every round's value (bench/lib/rounds.mjs). Scenarios run one after another, never in parallel;
+ * Every scenario runs its servers in interleaved rounds, the order turned each round, each server a
+ * fresh process in every round; Boutique is compared with each peer within a round and the median
+ * of those per-round ratios is reported with every round's value (bench/lib/rounds.mjs). Scenarios run one after another, never in parallel;
  * servers are pinned to core 0 and load generators (separate processes) to core 1 with taskset.
  * Every child is killed at the end, also on failure. Results: a table on stdout,
  * bench/results/latest.json and latest.svg (quick or partial runs: quick.json / quick.svg, not committed).
@@ -66,7 +67,7 @@ const opts = parseArgs(process.argv.slice(2));
 const plan = {
   ...(opts.quick
     ? { rounds: 1, seconds: 0.5, createSeconds: 2, warmup: 0.25, warmPacedSeconds: 0.5, pacedSeconds: 1, fullSeconds: 1, fanoutClients: 200, idle: 1000, settleMs: 500, signinClients: [500], signinTimeoutSeconds: 30 }
-    : { rounds: 3, seconds: 3, createSeconds: 3, warmup: 1, warmPacedSeconds: 3, pacedSeconds: 10, fullSeconds: 3, fanoutClients: 1000, idle: 10_000, settleMs: 10_000, signinClients: [1000, 10_000], signinTimeoutSeconds: 60 }),
+    : { rounds: 3, seconds: 3, createSeconds: 3, warmup: 2, warmPacedSeconds: 3, pacedSeconds: 10, fullSeconds: 3, fanoutClients: 1000, idle: 10_000, settleMs: 10_000, signinClients: [1000, 10_000], signinTimeoutSeconds: 60 }),
   // Creates get a longer quick window: json-server rewrites its whole db.json per create (~20 ms
   // each), so the 50 creates left in flight by the warm-up alone can outlast half a second, and a
   // window with no answer in it says nothing.
@@ -80,6 +81,10 @@ if (opts.rounds) plan.rounds = opts.rounds;
 // The paced fan-out's p99 swings most from round to round (a 10 s window on a shared machine): it
 // runs twice as many rounds as it has servers, in carry-over balanced order (bench/lib/rounds.mjs).
 plan.fanoutRounds = opts.rounds ?? (opts.quick ? 1 : 6);
+// Each REST and pg-read run starts its server afresh (one process's luck of the draw swung reads by
+// up to a third between two copies of the same server): five rounds draw five processes apiece. A
+// quick run takes two, so the smoke test sees each server answer from a new process in the second.
+plan.restRounds = opts.rounds ?? (opts.quick ? 2 : 5);
 if (opts.connections) plan.connections = opts.connections;
 if (opts.signin) plan.signinClients = opts.signin;
 if (opts.signinTimeout) plan.signinTimeoutSeconds = opts.signinTimeout;

@@ -20,6 +20,7 @@ const skip =
 
 interface HttpServer {
   median: { rps: number };
+  rounds: ({ serverPid: number } | null)[];
   non2xx: number;
   errors: number;
 }
@@ -41,6 +42,10 @@ function assertHttp(name: string, block: HttpBlock, servers: string[]): void {
     assert.ok(row.median.rps > 0, `${name} c${block.connections}: ${server} answered`);
     assert.equal(row.non2xx, 0, `${name} c${block.connections} ${server}: only 2xx answers`);
     assert.equal(row.errors, 0, `${name} c${block.connections} ${server}: no connection errors`);
+    // Each run on a process of its own: one long-lived process would be measured round after round.
+    const pids = row.rounds.map((r) => r?.serverPid);
+    assert.ok(pids.length >= 2 && pids.every((pid) => typeof pid === 'number'), `${name} c${block.connections} ${server}: the process of every round is recorded (${pids.join(', ')})`);
+    assert.equal(new Set(pids).size, pids.length, `${name} c${block.connections} ${server}: a fresh process each round (${pids.join(', ')})`);
   }
   assert.ok(block.ratios.every((r) => r.rounds.every((v) => v !== null && v > 0)), `${name}: a ratio for every round`);
 }

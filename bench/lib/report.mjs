@@ -96,11 +96,12 @@ function ratioTable(ratios) {
 
 const orderText = (order) => (order ?? []).map((o, i) => `round ${i + 1}: ${o.join(' → ')}`).join('; ');
 
-function httpBlock(title, b, rounds) {
+function httpBlock(title, b) {
   const rows = Object.entries(b.servers).map(([name, s]) => [
     label(name), fmt(s.median.rps), each(s.rounds.map((q) => q?.rps)), fmt(s.median.p50, 1), fmt(s.median.p99, 1), fmt(s.median.cpuUsPerReq, 1), each(s.rounds.map((q) => q?.cpuUsPerReq), 1), s.non2xx + s.errors,
   ]);
-  return `### ${title}, ${b.connections} connections (${rounds} round${rounds === 1 ? '' : 's'}; ${orderText(b.order)})\n\n` +
+  const n = b.order.length;
+  return `### ${title}, ${b.connections} connections (${n} round${n === 1 ? '' : 's'}${b.fresh ? ', a fresh server each run' : ''}; ${orderText(b.order)})\n\n` +
     table(['server', 'req/s median', 'req/s each round', 'p50 ms', 'p99 ms', 'CPU µs/req median', 'CPU µs/req each round', 'non-2xx+err'], rows) + '\n\n' + ratioTable(b.ratios);
 }
 
@@ -109,7 +110,7 @@ export function markdown(r) {
   const out = [];
   const rounds = r.plan.rounds;
   for (const [scenario, title] of [['read', 'GET /customers/{id}'], ['list', 'GET /customers?page=3&per_page=20'], ['create', 'POST /customers']]) {
-    for (const b of blocks(r.rest[scenario])) out.push(httpBlock(title, b, rounds));
+    for (const b of blocks(r.rest[scenario])) out.push(httpBlock(title, b));
   }
   if (r.synchronousNormal?.note) out.push(`Secondary create line: ${r.synchronousNormal.note}.`);
   if (Object.keys(r.durability ?? {}).length) {
@@ -117,7 +118,7 @@ export function markdown(r) {
   }
   const pg = r['pg-read'];
   if (pg?.skipped) out.push(`### GET /customers/{id} on PostgreSQL\n\nSkipped: ${pg.skipped}.`);
-  for (const b of blocks(pg)) out.push(httpBlock('GET /customers/{id} on PostgreSQL', b, rounds));
+  for (const b of blocks(pg)) out.push(httpBlock('GET /customers/{id} on PostgreSQL', b));
   const f = r.fanout;
   if (f) {
     const rows = Object.entries(f.servers).map(([n, s]) => [

@@ -2,7 +2,8 @@
  * pg-read: GET /customers/{id} with Boutique on PostgreSQL against a bare Fastify + pg route
  * (bench/peers/fastify-pg.mjs) reading the very same rows: one database of its own on the local
  * server, migrated and seeded by Boutique through its API, created before and dropped after.
- * Same rounds, connection counts and per-round ratios as the REST scenarios.
+ * Same rounds, connection counts, per-round ratios and fresh processes for each run as the REST
+ * scenarios.
  */
 import { join } from 'node:path';
 import { CLK_TCK, freePort, runLoad } from '../lib/proc.mjs';
@@ -34,11 +35,18 @@ export async function pgReadScenario({ opts, plan, log, results }) {
     // A quick run only proves the scenario works: the customers are all its reads touch.
     await seedBoutique(origin('boutique'), data, { customersOnly: opts.quick });
     log(`pg-read: seeded Boutique on PostgreSQL (${name}${opts.quick ? ', customers only' : ''}) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    servers['bare-pg'] = startPeer('bare-pg', 'fastify-pg.mjs', [url, ports['bare-pg']]);
-    await waitHttp(`${origin('bare-pg')}/customers/1`, servers['bare-pg']);
+    const launch = { boutique: () => startBoutique(ports.boutique, url), 'bare-pg': () => startPeer('bare-pg', 'fastify-pg.mjs', [url, ports['bare-pg']]) };
+    const ready = (n) => (n === 'boutique' ? `${origin(n)}/healthz` : `${origin(n)}/customers/1`);
+    // A fresh process for each run, as in the REST scenarios (bench/scenarios/rest.mjs `fresh`).
+    const fresh = async (n) => {
+      if (servers[n]) await stopServer(servers[n]);
+      servers[n] = launch[n]();
+      await waitHttp(ready(n), servers[n]);
+    };
     const out = { database: 'PostgreSQL on 127.0.0.1:5432, a database of its own, dropped after the run' };
     for (const connections of plan.connections) {
-      const { order, runs } = await interleave(['boutique', 'bare-pg'], plan.rounds, async (n, round) => {
+      const { order, runs } = await interleave(['boutique', 'bare-pg'], plan.restRounds ?? plan.rounds, async (n, round) => {
+        await fresh(n);
         const r = await runLoad(`load-pg-read-${n}`, [join(HERE, 'load', 'http.mjs'), JSON.stringify({
           origin: origin(n),
           scenario: 'read',
@@ -49,6 +57,7 @@ export async function pgReadScenario({ opts, plan, log, results }) {
           serverPid: servers[n].pid,
           clkTck: CLK_TCK,
         })], { timeoutMs: (plan.seconds + plan.warmup) * 1000 + 60_000 });
+        r.serverPid = servers[n].pid;
         log(`pg-read c${connections} round ${round} ${n}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${r.cpuUsPerReq?.toFixed(1)} µs CPU/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
         return r;
       });
@@ -58,7 +67,7 @@ export async function pgReadScenario({ opts, plan, log, results }) {
         summary[n].errors = rs.reduce((s, r) => s + (r?.errors ?? 0), 0);
       }
       const ratios = [perRound(runs, 'boutique', 'bare-pg', 'rps', (r) => r.rps), perRound(runs, 'boutique', 'bare-pg', 'cpuUsPerReq', (r) => r.cpuUsPerReq)];
-      out[`c${connections}`] = { connections, order, servers: summary, ratios };
+      out[`c${connections}`] = { connections, fresh: true, order, servers: summary, ratios };
       log(`pg-read c${connections}: boutique ÷ bare-pg ${fmtRatios(ratios[0])}`);
     }
     results['pg-read'] = out;

@@ -6,8 +6,9 @@
  *   - json-server 0.17.4;
  *   - boutique-normal (creates only): Boutique again, on a copy of its seeded file, with
  *     SQLITE_SYNCHRONOUS=normal — the setting that keeps NORMAL for those who want it.
- * Both ceilings run WAL with synchronous=NORMAL; Boutique runs its default. After the creates every
- * SQLite server gets kill -9 and its rows are counted: every 201 must be on disk.
+ * Both ceilings run WAL with synchronous=NORMAL; Boutique runs its default. Every run starts its
+ * server afresh on its file (`fresh` below). After the creates every SQLite server gets kill -9 and
+ * its rows are counted: every 201 must be on disk.
  */
 import { join } from 'node:path';
 import { CLK_TCK, freePort, runLoad, start, SERVER_CORE } from '../lib/proc.mjs';
@@ -36,37 +37,52 @@ export async function restScenarios({ opts, plan, tmp, log, results }) {
   const ports = {};
   for (const name of ['boutique', 'boutique-normal', ...PEERS]) ports[name] = await freePort();
   const origin = (name) => `http://127.0.0.1:${ports[name]}`;
-  const servers = {
-    boutique: startBoutique(ports.boutique, `sqlite:${files.boutique}`),
-    'bare-layout': startPeer('bare-layout', 'fastify-sqlite.mjs', [files['bare-layout'], ports['bare-layout'], 'boutique']),
-    'bare-minimal': startPeer('bare-minimal', 'fastify-sqlite.mjs', [files['bare-minimal'], ports['bare-minimal'], 'minimal']),
-    'json-server': start('json-server', {
-      core: SERVER_CORE,
-      args: [join(HERE, 'node_modules', 'json-server', 'lib', 'cli', 'bin.js'), '--port', String(ports['json-server']), '--host', '127.0.0.1', '--quiet', files.json],
-      cwd: tmp,
-    }),
+  // How each server is started, on its file: at the start, and again fresh for each of its runs.
+  const launch = {
+    boutique: () => startBoutique(ports.boutique, `sqlite:${files.boutique}`, { profile: opts.profile && seeded }),
+    'boutique-normal': () => startBoutique(ports['boutique-normal'], `sqlite:${files['boutique-normal']}`, { env: { SQLITE_SYNCHRONOUS: 'normal' }, name: 'boutique-normal' }),
+    'bare-layout': () => startPeer('bare-layout', 'fastify-sqlite.mjs', [files['bare-layout'], ports['bare-layout'], 'boutique']),
+    'bare-minimal': () => startPeer('bare-minimal', 'fastify-sqlite.mjs', [files['bare-minimal'], ports['bare-minimal'], 'minimal']),
+    'json-server': () =>
+      start('json-server', {
+        core: SERVER_CORE,
+        args: [join(HERE, 'node_modules', 'json-server', 'lib', 'cli', 'bin.js'), '--port', String(ports['json-server']), '--host', '127.0.0.1', '--quiet', files.json],
+        cwd: tmp,
+      }),
+  };
+  const ready = (name) => (name.startsWith('boutique') ? `${origin(name)}/healthz` : `${origin(name)}/customers/1`);
+  let seeded = false;
+  const servers = {};
+  for (const name of ['boutique', ...PEERS]) servers[name] = launch[name]();
+  /**
+   * A fresh process for each run. The same code in two processes of one run was, on this machine,
+   * up to a third faster in one than in the other, and stayed so for every round (its JIT's and
+   * its memory's luck of the draw): rounds on long-lived servers measure that draw again and again.
+   * Started anew before each run, a server draws again every round, as in the WebSocket scenarios.
+   * The one it replaces has been idle since its last run (the other servers ran in between), so
+   * stopping it (kill -9, stopServer) interrupts nothing: every 201 it sent is already on disk.
+   */
+  const fresh = async (name) => {
+    await stopServer(servers[name]);
+    servers[name] = launch[name]();
+    await waitHttp(ready(name), servers[name]);
   };
   const normal = { measured: false, known: boutiqueKnows('SQLITE_SYNCHRONOUS'), note: '' };
   try {
-    await waitHttp(`${origin('boutique')}/healthz`, servers.boutique);
-    for (const name of PEERS) await waitHttp(`${origin(name)}/customers/1`, servers[name]);
+    for (const name of ['boutique', ...PEERS]) await waitHttp(ready(name), servers[name]);
     const t = Date.now();
     await seedBoutique(origin('boutique'), data);
     log(`seeded Boutique through its API with ${data.customers.length} customers and ${data.orders.length} orders in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    if (opts.profile) {
-      // The profile should show the scenarios, not the seeding: restart Boutique on the seeded file, profiled.
-      await stopServer(servers.boutique);
-      servers.boutique = startBoutique(ports.boutique, `sqlite:${files.boutique}`, { profile: true });
-      await waitHttp(`${origin('boutique')}/healthz`, servers.boutique);
-    }
+    // From here on Boutique starts profiled under --profile: the profiles show the runs, not the seeding.
+    seeded = true;
     if (wanted.includes('create')) {
       // The secondary line: the same seeded rows, SQLITE_SYNCHRONOUS=normal. A build that does not
       // know the variable ignores it (unknown variables are not an error), so the line is then the
       // default measured twice — said in the note. A build that refuses it is skipped.
       await copyDb(files.boutique, files['boutique-normal']);
-      servers['boutique-normal'] = startBoutique(ports['boutique-normal'], `sqlite:${files['boutique-normal']}`, { env: { SQLITE_SYNCHRONOUS: 'normal' }, name: 'boutique-normal' });
+      servers['boutique-normal'] = launch['boutique-normal']();
       try {
-        await waitHttp(`${origin('boutique-normal')}/healthz`, servers['boutique-normal']);
+        await waitHttp(ready('boutique-normal'), servers['boutique-normal']);
         normal.measured = true;
         normal.note = normal.known
           ? 'Boutique with SQLITE_SYNCHRONOUS=normal (listed by `boutique serve --help`)'
@@ -84,7 +100,8 @@ export async function restScenarios({ opts, plan, tmp, log, results }) {
       const names = ['boutique', ...PEERS, ...(scenario === 'create' && normal.measured ? ['boutique-normal'] : [])];
       results.rest[scenario] = {};
       for (const connections of plan.connections) {
-        const { order, runs } = await interleave(names, plan.rounds, async (name, round) => {
+        const { order, runs } = await interleave(names, plan.restRounds ?? plan.rounds, async (name, round) => {
+          await fresh(name);
           const r = await runLoad(`load-${scenario}-${name}`, [join(HERE, 'load', 'http.mjs'), JSON.stringify({
             origin: origin(name),
             scenario,
@@ -97,6 +114,8 @@ export async function restScenarios({ opts, plan, tmp, log, results }) {
             clkTck: CLK_TCK,
             emailPrefix: `r${round}c${connections}`,
           })], { timeoutMs: (Math.max(plan.seconds, plan.createSeconds) + plan.warmup) * 1000 + 60_000 });
+          // Which process answered: a fresh one each run (the smoke test checks).
+          r.serverPid = servers[name].pid;
           if (scenario === 'create') createdOk[name] = (createdOk[name] ?? 0) + r.okIncludingWarmup;
           log(`rest-${scenario} c${connections} round ${round} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${r.cpuUsPerReq?.toFixed(1)} µs CPU/req, non-2xx ${r.non2xx}, errors ${r.errors}`);
           return r;
@@ -112,7 +131,7 @@ export async function restScenarios({ opts, plan, tmp, log, results }) {
           servers_[name].non2xx = rs.reduce((s, r) => s + (r?.non2xx ?? 0), 0);
           servers_[name].errors = rs.reduce((s, r) => s + (r?.errors ?? 0), 0);
         }
-        results.rest[scenario][`c${connections}`] = { connections, order, servers: servers_, ratios };
+        results.rest[scenario][`c${connections}`] = { connections, fresh: true, order, servers: servers_, ratios };
         for (const r of ratios.filter((x) => x.metric === 'rps' && x.a === 'boutique')) {
           log(`rest-${scenario} c${connections}: boutique ÷ ${r.b} ${fmtRatios(r)}`);
         }

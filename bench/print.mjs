@@ -9,5 +9,5 @@ const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'r
 const r = JSON.parse(readFileSync(file, 'utf8'));
 const m = r.machine;
 const load = r.loadAverage ? `; load average ${r.loadAverage.start.join(' ')} at the start, ${r.loadAverage.end?.join(' ')} at the end` : '';
-console.log(`Run of ${r.date} (${r.mode}, ${r.seconds} s): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; ${r.pinning}${load}; ${r.plan.rounds} round(s).\n`);
+console.log(`Run of ${r.date} (${r.mode}, ${r.seconds} s): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; ${r.pinning}${load}; ${r.plan.rounds} round(s)${r.plan.restRounds ? ` (REST and pg-read ${r.plan.restRounds}, a fresh server each run; paced fan-out ${r.plan.fanoutRounds})` : ''}.\n`);
 console.log(markdown(r));

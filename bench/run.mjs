@@ -118,7 +118,7 @@ if (opts.profile) mkdirSync(PROFILE_DIR, { recursive: true });
 const ctx = { opts, plan, tmp, log, results };
 let failed = false;
 try {
-  log(`${results.mode} run of ${opts.only.join(', ')}: ${plan.rounds} round(s), REST at ${plan.connections.join(' and ')} connections; ${results.pinning}; load average ${results.loadAverage.start.join(' ')}`);
+  log(`${results.mode} run of ${opts.only.join(', ')}: ${plan.rounds} round(s) (REST and pg-read ${plan.restRounds}, a fresh server each run; paced fan-out ${plan.fanoutRounds}), REST at ${plan.connections.join(' and ')} connections; ${results.pinning}; load average ${results.loadAverage.start.join(' ')}`);
   if (opts.only.some((s) => s.startsWith('rest-'))) await restScenarios(ctx);
   if (opts.only.includes('pg-read')) await pgReadScenario(ctx);
   if (opts.only.includes('fanout')) {

@@ -213,7 +213,7 @@ export function renderSvg(r) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${pad}" y="22" font-size="15" font-weight="600">Boutique vs peers — ${esc(r.date.slice(0, 10))}, ${esc(r.machine.cpu)} × ${r.machine.cores}, Node ${esc(r.machine.node)}${r.mode === 'quick' ? ' (quick run)' : ''}</text>`,
-    `<text x="${pad}" y="40" fill="#555">Medians of ${r.plan.rounds} interleaved round(s); Boutique in orange; servers on one core, load on the other. Missing bar: not measured or did not finish.</text>`,
+    `<text x="${pad}" y="40" fill="#555">Medians of ${r.plan.rounds} interleaved round(s)${r.plan.restRounds ? ` (REST ${r.plan.restRounds}, fan-out ${r.plan.fanoutRounds})` : ''}; Boutique in orange; servers on one core, load on the other. Missing bar: not measured or did not finish.</text>`,
   ];
   let oy = 55;
   rowsOfPanels.forEach((row, ri) => {
